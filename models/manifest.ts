@@ -1,0 +1,52 @@
+/** Typed view of models/manifest.json, the single record of what each model is, where it came from and its hash. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { manifestPath, onnxDir } from './paths';
+
+export type ModelRole = 'face-detector' | 'face-landmarks' | 'face-embedder' | 'super-resolution';
+
+/** How the install step produces the ONNX file from the package's files. */
+export type ModelSource =
+  | { kind: 'face-api'; network: 'ssd_mobilenetv1' | 'face_landmark_68' | 'face_recognition'; manifest: string }
+  | { kind: 'tfjs-layers'; modelJson: string };
+
+export interface ModelEntry {
+  /** Stable id used by the inference layer, e.g. 'face-detector'. */
+  id: string;
+  role: ModelRole;
+  name: string;
+  package: string;
+  packageVersion: string;
+  license: string;
+  upstream: string;
+  source: ModelSource;
+  /** Files of the package the ONNX is built from, relative to the package root. */
+  sourceFiles: string[];
+  file: string;
+  sha256: string;
+  input: { name: string; layout: string; shape: Array<number | string>; normalisation: string };
+  outputs: Array<{ name: string; shape: Array<number | string>; meaning: string }>;
+  notes?: string;
+}
+
+export interface Manifest {
+  comment?: string;
+  models: ModelEntry[];
+}
+
+let cached: Manifest | undefined;
+
+export function loadManifest(fresh = false): Manifest {
+  if (!cached || fresh) cached = JSON.parse(readFileSync(manifestPath(), 'utf8')) as Manifest;
+  return cached;
+}
+
+export function getModel(id: string): ModelEntry {
+  const m = loadManifest().models.find((e) => e.id === id);
+  if (!m) throw new Error(`unknown model '${id}' (known: ${loadManifest().models.map((e) => e.id).join(', ')})`);
+  return m;
+}
+
+export function modelPath(entry: ModelEntry): string {
+  return path.join(onnxDir(), entry.file);
+}

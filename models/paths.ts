@@ -1,0 +1,60 @@
+/**
+ * Where the model pack lives on disk, for source (tsx/vitest) and compiled (dist/) code alike: the repository
+ * root is the nearest ancestor holding models/manifest.json. `SIGHTLINE_MODELS_DIR` overrides the directory of
+ * the converted ONNX files (a packaged app keeps them beside its resources).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+let cachedRoot: string | undefined;
+
+export function repoRoot(): string {
+  if (cachedRoot) return cachedRoot;
+  let dir = __dirname;
+  for (;;) {
+    if (existsSync(path.join(dir, 'models', 'manifest.json')) && existsSync(path.join(dir, 'package.json'))) {
+      cachedRoot = dir;
+      return dir;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`cannot find models/manifest.json above ${__dirname}`);
+    dir = up;
+  }
+}
+
+export function manifestPath(): string {
+  return path.join(repoRoot(), 'models', 'manifest.json');
+}
+
+export function onnxDir(): string {
+  return process.env.SIGHTLINE_MODELS_DIR ?? path.join(repoRoot(), 'models', 'onnx');
+}
+
+/** Root folder of an installed npm package (its package.json's folder), even when `exports` hides package.json. */
+export function packageDir(name: string): string {
+  const direct = path.join(repoRoot(), 'node_modules', ...name.split('/'));
+  if (existsSync(path.join(direct, 'package.json'))) return direct;
+  let dir = path.dirname(require.resolve(name, { paths: [repoRoot()] }));
+  for (;;) {
+    const pj = path.join(dir, 'package.json');
+    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === name) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`package ${name} is not installed`);
+    dir = up;
+  }
+}
+
+export function packageVersion(name: string): string {
+  return (JSON.parse(readFileSync(path.join(packageDir(name), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export function sha256Bytes(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
