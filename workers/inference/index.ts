@@ -1,0 +1,13 @@
+export {
+  configureInference,
+  getInferenceConfig,
+  loadModel,
+  ModelHashMismatchError,
+  ModelMissingError,
+  releaseAll,
+  runModel,
+  verifyModelFile,
+  type ExecutionProvider,
+  type InferenceConfig,
+  type LoadedModel,
+} from './session';
