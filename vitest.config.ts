@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['electron/**/*.test.ts', 'workers/**/*.test.ts', 'models/**/*.test.ts', 'build/**/*.test.ts'],
+    exclude: ['node_modules/**', 'dist/**', 'e2e/**'],
+    // Native modules (better-sqlite3, onnxruntime-node, sharp) are safest in separate processes.
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    reporters: ['default'],
+  },
+});
