@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { getModel, modelPath, type ModelEntry } from '../../models/manifest';
 import { sha256File } from '../../models/paths';
+import { SightlineError } from '../../electron/core/errors';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml';
 
@@ -18,17 +19,17 @@ export interface InferenceConfig {
   intraOpThreads: number;
 }
 
-export class ModelMissingError extends Error {
+/** The model's ONNX file is absent (code MODEL_INVALID, so it crosses worker/CLI boundaries as one). */
+export class ModelMissingError extends SightlineError {
   constructor(readonly modelId: string, readonly file: string) {
-    super(`model '${modelId}' is not installed: ${file} does not exist (run \`node dist/models/install.js\` or \`npx tsx models/install.ts\`)`);
-    this.name = 'ModelMissingError';
+    super('MODEL_INVALID', `model '${modelId}' is not installed: ${file} does not exist (run \`node dist/models/install.js\` or \`npx tsx models/install.ts\`)`, { modelId, file });
   }
 }
 
-export class ModelHashMismatchError extends Error {
+/** The model's ONNX file is not the one the manifest names: a worker never runs it. */
+export class ModelHashMismatchError extends SightlineError {
   constructor(readonly modelId: string, readonly file: string, readonly expected: string, readonly actual: string) {
-    super(`refusing model '${modelId}': ${file} has SHA-256 ${actual} but the manifest expects ${expected} (reinstall with \`node dist/models/install.js --force\`)`);
-    this.name = 'ModelHashMismatchError';
+    super('MODEL_INVALID', `refusing model '${modelId}': ${file} has SHA-256 ${actual} but the manifest expects ${expected} (reinstall with \`node dist/models/install.js --force\`)`, { modelId, file, expected, actual });
   }
 }
 

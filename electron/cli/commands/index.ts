@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { auditExport, auditVerify } from './auditCommands';
 import { caseCreate, caseInfo } from './caseCommands';
 import { evidenceList, frameCmd, importCmd } from './evidenceCommands';
+import { detectCmd, modelsCmd } from './models';
 
 /** Every `sightline` command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [caseCreate, caseInfo, importCmd, evidenceList, frameCmd, auditVerify, auditExport];
+export const COMMANDS: readonly Command[] = [caseCreate, caseInfo, importCmd, evidenceList, frameCmd, auditVerify, auditExport, modelsCmd, detectCmd];
