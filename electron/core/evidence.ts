@@ -52,6 +52,11 @@ export interface Evidence {
 export interface ImportOptions extends WorkOptions {
   /** Import media with decoding errors or missing frames anyway; the damage is recorded with the evidence. */
   readonly allowDamaged?: boolean;
+  /**
+   * Runs the final database writes (evidence row, frame index, audit entry) in a transaction; a job passes its
+   * own `commit` so that the job's success is part of the same transaction. Default: an IMMEDIATE transaction.
+   */
+  readonly commit?: <T>(fn: () => T) => T;
 }
 
 export interface ImportResult {
@@ -233,6 +238,7 @@ function isVariableRate(index: FrameIndex): boolean {
 
 export async function importEvidence(c: CaseHandle, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
   const { abs, size } = checkSource(file);
+  const commit = opts.commit ?? (<T>(fn: () => T): T => c.db.transaction(fn).immediate());
   const originalName = path.basename(abs);
   throwIfAborted(opts.signal, 'import');
   // Probe the source first: a file ffmpeg cannot read is refused before anything is copied.
@@ -255,12 +261,14 @@ export async function importEvidence(c: CaseHandle, file: string, opts: ImportOp
     const existing = c.db.prepare('SELECT * FROM evidence WHERE sha256 = ?').get(hashes.sha256) as EvidenceRow | undefined;
     if (existing) {
       fs.rmSync(scratch, { force: true });
-      c.audit.append({
-        action: 'evidence.import.duplicate',
-        params: { evidenceId: existing.id, originalName, sourcePath: abs, size },
-        inputs: [{ sha256: hashes.sha256, role: 'source', name: abs }],
+      return commit((): ImportResult => {
+        c.audit.append({
+          action: 'evidence.import.duplicate',
+          params: { evidenceId: existing.id, originalName, sourcePath: abs, size },
+          inputs: [{ sha256: hashes.sha256, role: 'source', name: abs }],
+        });
+        return { evidence: toEvidence(existing), duplicate: true };
       });
-      return { evidence: toEvidence(existing), duplicate: true };
     }
 
     const expected = facts.declaredFrames ?? (facts.fps && facts.duration ? Math.round(facts.fps * facts.duration) : 0);
@@ -311,7 +319,7 @@ export async function importEvidence(c: CaseHandle, file: string, opts: ImportOp
     const vfr = facts.kind === 'video' && isVariableRate(index);
     const now = new Date().toISOString();
     const storedName = path.basename(stored);
-    const evidence = c.db.transaction(() => {
+    return commit((): ImportResult => {
       const info = c.db
         .prepare(
           `INSERT INTO evidence (sha256, md5, size, kind, original_name, source_path, stored_name, container, codec, width, height,
@@ -368,9 +376,8 @@ export async function importEvidence(c: CaseHandle, file: string, opts: ImportOp
         inputs: [{ sha256: hashes.sha256, role: 'source', name: abs }],
         outputs: [{ sha256: hashes.sha256, role: 'evidence', name: storedName }],
       });
-      return getEvidence(c, id);
-    }).immediate();
-    return { evidence, duplicate: false };
+      return { evidence: getEvidence(c, id), duplicate: false };
+    });
   } catch (e) {
     fs.rmSync(scratch, { force: true });
     if (createdStored && stored) {

@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from '../command';
-import { auditToCsv, auditToJson } from '../../core/audit';
-import { SightlineError, fromSystemError } from '../../core/errors';
-import { sha256Hex } from '../../core/hashing';
+import { exportAuditLog } from '../../core/auditExport';
+import { SightlineError } from '../../core/errors';
 import { EXIT } from '../exitCodes';
 import { str, withCase } from './shared';
 
@@ -35,27 +32,10 @@ export const auditExport: Command = {
     const format = str(values, 'format') ?? 'json';
     if (format !== 'json' && format !== 'csv') throw new SightlineError('INVALID_INPUT', `--format must be json or csv, not ${format}`);
     await withCase(dir!, values, (c) => {
-      const verification = c.audit.verify();
-      const entries = c.audit.list();
-      const text = format === 'json' ? auditToJson({ ...c.info }, entries, verification) : auditToCsv(entries, verification);
-      const out = path.resolve(str(values, 'out') ?? path.join(c.paths.exports, `audit-${c.info.caseNumber.replace(/[^\w.-]+/g, '_')}.${format}`));
-      try {
-        fs.mkdirSync(path.dirname(out), { recursive: true });
-        fs.writeFileSync(`${out}.part`, text);
-        fs.renameSync(`${out}.part`, out);
-      } catch (e) {
-        fs.rmSync(`${out}.part`, { force: true });
-        throw fromSystemError(e, `writing ${out}`) ?? e;
-      }
-      const sha = sha256Hex(text);
-      c.audit.append({
-        action: 'audit.export',
-        params: { format, path: out, entries: entries.length, headHash: verification.headHash, chainIntact: verification.ok },
-        outputs: [{ sha256: sha, role: 'export', name: path.basename(out) }],
-      });
+      const r = exportAuditLog(c, format, str(values, 'out'));
       ctx.print(
-        { ok: true, path: out, format, entries: entries.length, headHash: verification.headHash, chainIntact: verification.ok, sha256: sha },
-        `exported ${entries.length} audit entries (${format}) to ${out}\n  head hash ${verification.headHash}${verification.ok ? '' : `\n  WARNING: chain broken at entry ${verification.firstBadSeq}`}`,
+        { ok: true, ...r },
+        `exported ${r.entries} audit entries (${format}) to ${r.path}\n  head hash ${r.headHash}${r.chainIntact ? '' : '\n  WARNING: the chain is broken; run `sightline audit verify`'}`,
       );
     });
   },

@@ -1,0 +1,279 @@
+/**
+ * The persisted job queue of an open case.
+ *
+ * Jobs are rows (`queued → running → succeeded | failed | cancelled`) so they survive a restart: rows left
+ * `running` by a crash go back to `queued` when the case opens. Each kind of job has a handler; a handler gets
+ * a cancellation signal, a progress reporter and `commit`, which writes its results, its audit entry and the
+ * job's `succeeded` state in one transaction, so results are visible exactly when the job has succeeded.
+ * Failures that may be transient (a worker that died, a tool that crashed) are retried up to `max_attempts`.
+ */
+import { EventEmitter } from 'node:events';
+import type { CaseHandle } from './case';
+import { canonicalJson } from './canonicalJson';
+import { SightlineError, toErrorInfo, type ErrorCode, type ErrorInfo } from './errors';
+import type { Progress } from './progress';
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface Job {
+  readonly id: number;
+  readonly kind: string;
+  readonly state: JobState;
+  readonly params: Record<string, unknown>;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly lastError: ErrorInfo | null;
+  readonly progress: { stage: string | null; current: number; total: number };
+  readonly result: unknown;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+}
+
+export interface JobProgressEvent extends Progress {
+  readonly jobId: number;
+  readonly kind: string;
+  /** Seconds left in this stage at the current rate; null until it can be estimated. */
+  readonly etaSeconds: number | null;
+}
+
+export interface JobContext {
+  readonly job: Job;
+  readonly case: CaseHandle;
+  readonly signal: AbortSignal;
+  progress(p: Progress): void;
+  /**
+   * Write the job's results: `fn` runs in one IMMEDIATE transaction together with marking the job succeeded.
+   * Call it once, at the end; its return value is stored as the job's result.
+   */
+  commit<T>(fn: () => T): T;
+}
+
+export interface JobHandler {
+  /** Check and normalise parameters before queueing and again before each run (they may come from an old row). */
+  validate(params: unknown): Record<string, unknown>;
+  run(ctx: JobContext): Promise<void>;
+}
+
+/** Errors worth another attempt: the input was fine, something around it failed. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['TOOL_FAILED', 'INTERNAL']);
+
+interface JobRow {
+  id: number;
+  kind: string;
+  state: JobState;
+  params_json: string;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+  progress_stage: string | null;
+  progress_current: number;
+  progress_total: number;
+  result_json: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+function toJob(r: JobRow): Job {
+  return {
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    params: JSON.parse(r.params_json) as Record<string, unknown>,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    lastError: r.last_error ? (JSON.parse(r.last_error) as ErrorInfo) : null,
+    progress: { stage: r.progress_stage, current: r.progress_current, total: r.progress_total },
+    result: r.result_json ? (JSON.parse(r.result_json) as unknown) : null,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+export interface JobEvents {
+  changed: [Job];
+  progress: [JobProgressEvent];
+}
+
+/** Read-only view of a case's jobs (the CLI's `sightline jobs` uses it without running anything). */
+export function listJobs(c: CaseHandle, opts: { limit?: number } = {}): Job[] {
+  return (c.db.prepare('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(opts.limit ?? 200) as JobRow[]).map(toJob);
+}
+
+export function getJob(c: CaseHandle, id: number): Job {
+  const r = c.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+  if (!r) throw new SightlineError('NOT_FOUND', `no job ${id} in this case`);
+  return toJob(r);
+}
+
+export class JobQueue extends EventEmitter<JobEvents> {
+  private readonly running = new Map<number, AbortController>();
+  private stopped = false;
+  private pumping = false;
+
+  constructor(
+    private readonly c: CaseHandle,
+    private readonly handlers: ReadonlyMap<string, JobHandler>,
+    private readonly opts: { concurrency?: number } = {},
+  ) {
+    super();
+    // Jobs a crash left running go back to the queue; their partial work was never committed.
+    const n = c.db.prepare(`UPDATE jobs SET state = 'queued', progress_stage = NULL, progress_current = 0, progress_total = 0 WHERE state = 'running'`).run().changes;
+    if (n > 0) c.audit.append({ action: 'jobs.recovered', params: { requeued: n } });
+  }
+
+  enqueue(kind: string, params: unknown, opts: { maxAttempts?: number } = {}): Job {
+    const handler = this.handlers.get(kind);
+    if (!handler) throw new SightlineError('INVALID_INPUT', `unknown job kind ${kind}`);
+    const clean = handler.validate(params);
+    const id = Number(
+      this.c.db
+        .prepare(`INSERT INTO jobs (kind, state, params_json, max_attempts, created_at) VALUES (?, 'queued', ?, ?, ?)`)
+        .run(kind, canonicalJson(clean), opts.maxAttempts ?? 2, new Date().toISOString()).lastInsertRowid,
+    );
+    const job = getJob(this.c, id);
+    this.emit('changed', job);
+    this.pump();
+    return job;
+  }
+
+  list(): Job[] {
+    return listJobs(this.c);
+  }
+
+  get(id: number): Job {
+    return getJob(this.c, id);
+  }
+
+  /** Cancel a queued job at once, or ask a running one to stop (it ends `cancelled` when it has). */
+  cancel(id: number): Job {
+    const job = getJob(this.c, id);
+    if (job.state === 'queued') {
+      this.finish(id, 'cancelled', null);
+    } else if (job.state === 'running') {
+      this.running.get(id)?.abort();
+    }
+    return getJob(this.c, id);
+  }
+
+  /** Resolve when the job has ended (any final state). */
+  waitFor(id: number): Promise<Job> {
+    return new Promise((resolve) => {
+      const check = (j: Job): void => {
+        if (j.id === id && j.state !== 'queued' && j.state !== 'running') {
+          this.off('changed', check);
+          resolve(j);
+        }
+      };
+      this.on('changed', check);
+      check(getJob(this.c, id));
+    });
+  }
+
+  /** Start queued jobs (also those recovered from a crash). */
+  start(): void {
+    this.stopped = false;
+    this.pump();
+  }
+
+  /** Stop taking jobs and cancel the running ones (closing the case). Running jobs return to the queue. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const waits = [...this.running.keys()].map((id) => this.waitFor(id));
+    for (const ac of this.running.values()) ac.abort('shutdown');
+    await Promise.all(waits);
+  }
+
+  private pump(): void {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    try {
+      const limit = this.opts.concurrency ?? 1;
+      while (this.running.size < limit) {
+        const row = this.c.db.prepare(`SELECT * FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1`).get() as JobRow | undefined;
+        if (!row) break;
+        this.c.db
+          .prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, last_error = NULL WHERE id = ?`)
+          .run(new Date().toISOString(), row.id);
+        const ac = new AbortController();
+        this.running.set(row.id, ac);
+        const job = getJob(this.c, row.id);
+        this.emit('changed', job);
+        void this.execute(job, ac);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async execute(job: Job, ac: AbortController): Promise<void> {
+    const handler = this.handlers.get(job.kind);
+    let committed = false;
+    let lastPersist = 0;
+    let stageStart = { stage: '', t: 0, current: 0 };
+    const ctx: JobContext = {
+      job,
+      case: this.c,
+      signal: ac.signal,
+      progress: (p) => {
+        if (ac.signal.aborted) throw new SightlineError('CANCELLED', `${job.kind} cancelled`);
+        const now = performance.now();
+        if (p.stage !== stageStart.stage) stageStart = { stage: p.stage, t: now, current: p.current };
+        const rate = (p.current - stageStart.current) / Math.max(1e-3, (now - stageStart.t) / 1000);
+        const etaSeconds = rate > 0 && now - stageStart.t > 500 ? Math.max(0, (p.total - p.current) / rate) : null;
+        this.emit('progress', { jobId: job.id, kind: job.kind, ...p, etaSeconds });
+        // Persist at most twice a second: the row is for recovery and for other processes, not for animation.
+        if (now - lastPersist > 500 || p.current >= p.total) {
+          lastPersist = now;
+          this.c.db.prepare('UPDATE jobs SET progress_stage = ?, progress_current = ?, progress_total = ? WHERE id = ?').run(p.stage, p.current, p.total, job.id);
+        }
+      },
+      commit: <T>(fn: () => T): T => {
+        if (committed) throw new Error('a job commits once');
+        const value = this.c.db.transaction(() => {
+          const v = fn();
+          this.c.db
+            .prepare(`UPDATE jobs SET state = 'succeeded', finished_at = ?, result_json = ? WHERE id = ?`)
+            .run(new Date().toISOString(), v === undefined ? null : canonicalJson(v), job.id);
+          return v;
+        }).immediate();
+        committed = true;
+        return value;
+      },
+    };
+    try {
+      if (!handler) throw new SightlineError('INVALID_INPUT', `no handler for job kind ${job.kind}`);
+      handler.validate(job.params);
+      await handler.run(ctx);
+      if (!committed) ctx.commit(() => undefined);
+    } catch (e) {
+      const info = toErrorInfo(e);
+      if (committed) {
+        // The results are in; a late error (e.g. in a progress callback) does not undo them.
+      } else if (ac.signal.aborted && ac.signal.reason === 'shutdown') {
+        this.c.db.prepare(`UPDATE jobs SET state = 'queued', attempts = max(0, attempts - 1) WHERE id = ?`).run(job.id);
+      } else if (info.code === 'CANCELLED' || ac.signal.aborted) {
+        this.finish(job.id, 'cancelled', null);
+      } else if (RETRYABLE.has(info.code) && job.attempts < job.maxAttempts) {
+        this.c.db.prepare(`UPDATE jobs SET state = 'queued', last_error = ? WHERE id = ?`).run(JSON.stringify(info), job.id);
+      } else {
+        this.finish(job.id, 'failed', info);
+      }
+    } finally {
+      this.running.delete(job.id);
+      this.emit('changed', getJob(this.c, job.id));
+      this.pump();
+    }
+  }
+
+  private finish(id: number, state: 'failed' | 'cancelled', error: ErrorInfo | null): void {
+    this.c.db.transaction(() => {
+      this.c.db.prepare('UPDATE jobs SET state = ?, finished_at = ?, last_error = ? WHERE id = ?').run(state, new Date().toISOString(), error ? JSON.stringify(error) : null, id);
+      const job = getJob(this.c, id);
+      this.c.audit.append({ action: `job.${state}`, params: { jobId: id, kind: job.kind, attempts: job.attempts, ...(error ? { error: error.message, code: error.code } : {}), params: job.params } });
+    }).immediate();
+    if (state === 'cancelled') this.emit('changed', getJob(this.c, id));
+  }
+}
