@@ -60,7 +60,7 @@ export function spawnWorker(threads: number): WorkerHandle {
   return spawner(entry, {
     execArgv,
     // Cap the threads each worker's ONNX sessions and libvips use, so that workers do not fight for cores.
-    env: { ...process.env, SIGHTLINE_THREADS: String(threads), UV_THREADPOOL_SIZE: String(Math.max(2, threads)), VIPS_CONCURRENCY: String(threads) },
+    env: { ...process.env, SIGHTLINE_THREADS: String(threads), SIGHTLINE_INTRA_OP_THREADS: String(threads), UV_THREADPOOL_SIZE: String(Math.max(2, threads)), VIPS_CONCURRENCY: String(threads) },
   });
 }
 
