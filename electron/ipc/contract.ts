@@ -50,6 +50,26 @@ export interface AppInfo {
   readonly platform: string;
   /** 'electron' in the desktop app, 'browser' when the UI runs in a browser against the local service. */
   readonly shell: 'electron' | 'browser';
+  /** Where new cases go unless the investigator picks another folder. */
+  readonly casesDir: string;
+}
+
+/** One row of the browser shell's in-app file dialog. */
+export interface FolderEntry {
+  readonly name: string;
+  readonly path: string;
+  /** 'case': a `.sightline` folder (opened as a whole, not browsed into). */
+  readonly kind: 'folder' | 'file' | 'case';
+  readonly size: number | null;
+  readonly modifiedAt: string | null;
+}
+
+export interface FolderListing {
+  readonly dir: string;
+  readonly parent: string | null;
+  readonly entries: FolderEntry[];
+  /** Shortcuts shown beside the list (cases folder, home). */
+  readonly places: { readonly label: string; readonly path: string }[];
 }
 
 const Id = z.number().int().positive();
@@ -82,6 +102,11 @@ export const channels = {
   'dialog:openFiles': channel<string[]>()(z.object({ title: z.string().max(200).optional(), media: z.boolean().optional() }).strict()),
   'dialog:chooseFolder': channel<string | null>()(z.object({ title: z.string().max(200).optional() }).strict()),
   'dialog:saveFile': channel<string | null>()(z.object({ title: z.string().max(200).optional(), defaultName: z.string().max(255).optional() }).strict()),
+  /**
+   * The browser shell has no native dialogs: its renderer draws its own file dialog from these listings (names,
+   * kinds and sizes only, never contents). The desktop app refuses it and uses the system dialogs.
+   */
+  'dialog:listFolder': channel<FolderListing>()(z.object({ dir: FilePath.optional() }).strict()),
 
   'evidence:list': channel<Evidence[]>()(NoInput),
   /** Queue one import job per path; progress arrives as `jobs:progress` events. */

@@ -23,6 +23,7 @@ import {
   type ChannelOutput,
   type EventName,
   type Events,
+  type FolderListing,
   type MediaRef,
   type RecentCase,
   type Result,
@@ -32,9 +33,13 @@ export interface Shell {
   readonly kind: AppInfo['shell'];
   /** Folder for app settings (recent cases). */
   readonly userDataDir: string;
+  /** Default parent folder for new cases. */
+  readonly casesDir: string;
   openFiles(opts: { title?: string; media?: boolean }): Promise<string[]>;
   chooseFolder(opts: { title?: string }): Promise<string | null>;
   saveFile(opts: { title?: string; defaultName?: string }): Promise<string | null>;
+  /** Only shells without native dialogs (the browser shell) list folders for the renderer's own file dialog. */
+  listFolder?(dir: string | null): Promise<FolderListing>;
 }
 
 type Handlers = { [C in ChannelName]: (input: ChannelInput<C>) => Promise<ChannelOutput<C>> | ChannelOutput<C> };
@@ -52,7 +57,7 @@ export class AppService {
 
   constructor(private readonly opts: AppServiceOptions) {
     this.handlers = {
-      'app:info': () => ({ version: APP_VERSION, platform: process.platform, shell: opts.shell.kind }),
+      'app:info': () => ({ version: APP_VERSION, platform: process.platform, shell: opts.shell.kind, casesDir: opts.shell.casesDir }),
       'case:recent': () => this.readRecent(),
       'case:create': (i) => {
         const handle = createCase(i.dir, { caseNumber: i.caseNumber, title: i.title, examiner: i.examiner, agency: i.agency ?? null });
@@ -71,6 +76,10 @@ export class AppService {
       'dialog:openFiles': (i) => opts.shell.openFiles(i),
       'dialog:chooseFolder': (i) => opts.shell.chooseFolder(i),
       'dialog:saveFile': (i) => opts.shell.saveFile(i),
+      'dialog:listFolder': (i) => {
+        if (!opts.shell.listFolder) throw new SightlineError('INVALID_INPUT', 'this shell uses the system file dialogs; folder listing is for the browser shell only');
+        return opts.shell.listFolder(i.dir ?? null);
+      },
       'evidence:list': () => listEvidence(this.requireCase().handle),
       'evidence:import': (i) => {
         const { jobs } = this.requireCase();
