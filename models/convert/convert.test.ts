@@ -121,7 +121,7 @@ describe('model conversion', () => {
       if (e.source.kind !== 'tfjs-layers') return;
       const modelJson = path.join(packageDir(e.package), e.source.modelJson);
       const fixture = path.join(packageDir(e.package), 'assets', 'fixture.png');
-      const size = 40;
+      const size = 28;
       const x = await photoTensor(fixture, size, { left: 40, top: 40, width: size, height: size });
       const range = e.input.normalisation.includes('0..1') ? 1 / 255 : 1;
       const xin = x.map((v) => v * range);
