@@ -4,14 +4,14 @@
  */
 import os from 'node:os';
 import { benchImport } from './import';
+import { benchModels } from './models';
 
-type Bench = { name: string; load: () => Promise<() => Promise<void>> };
+type Bench = { name: string; run: () => Promise<void> };
 
-// Sections by other parts of the pipeline register here; a section whose module is absent is reported, not fatal.
+// Each part of the pipeline adds its section here; `npm run bench -- NAME…` runs only those.
 const SECTIONS: Bench[] = [
-  { name: 'import', load: async () => benchImport },
-  { name: 'models', load: async () => (await import('./models')).benchModels },
-  { name: 'imaging', load: async () => (await import('./imaging')).benchImaging },
+  { name: 'import', run: benchImport },
+  { name: 'models', run: benchModels },
 ];
 
 async function main(): Promise<void> {
@@ -19,14 +19,7 @@ async function main(): Promise<void> {
   process.stdout.write(`Sightline benchmarks — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, Node ${process.version}, ${new Date().toISOString()}\n`);
   for (const s of SECTIONS) {
     if (only.length && !only.includes(s.name)) continue;
-    let run: () => Promise<void>;
-    try {
-      run = await s.load();
-    } catch (e) {
-      process.stdout.write(`\n== ${s.name}: not available (${(e as Error).message.split('\n')[0]}) ==\n`);
-      continue;
-    }
-    await run();
+    await s.run();
   }
 }
 
