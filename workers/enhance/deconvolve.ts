@@ -15,6 +15,13 @@ export interface WienerParams {
   readonly psfSigma: number;
   /** Noise-to-signal power ratio K in conj(H) / (|H|² + K): larger is smoother and safer, smaller is sharper. */
   readonly nsr: number;
+  /**
+   * How K depends on frequency. `constant`: K everywhere (the textbook form; it also attenuates the mean by
+   * 1/(1 + K)). `natural` (default): the signal spectrum of natural images falls as 1/f² while noise is flat, so
+   * K(f) = nsr·(sin²(πfx) + sin²(πfy)): zero at DC (brightness kept), equal to `nsr` at the horizontal Nyquist
+   * frequency. This is Tikhonov regularisation with a gradient penalty (constrained least squares).
+   */
+  readonly nsrModel?: 'constant' | 'natural';
   /** PSF kernel half-width in pixels; ⌈4σ⌉ by default. */
   readonly psfRadius?: number;
 }
@@ -47,6 +54,11 @@ export function wienerDeconvolve(img: Image, params: WienerParams): StepResult {
   const eh = 2 * h;
   const hx = kernelSpectrum(k, ew);
   const hy = kernelSpectrum(k, eh);
+  const nsrModel = params.nsrModel ?? 'natural';
+  const sx2 = new Float64Array(ew);
+  const sy2 = new Float64Array(eh);
+  for (let x = 0; x < ew; x++) sx2[x] = Math.sin((Math.PI * x) / ew) ** 2;
+  for (let y = 0; y < eh; y++) sy2[y] = Math.sin((Math.PI * y) / eh) ** 2;
   const out = createImage(w, h, ch);
   const z = createComplex2D(ew, eh);
   for (let c = 0; c < ch; c++) {
@@ -62,7 +74,8 @@ export function wienerDeconvolve(img: Image, params: WienerParams): StepResult {
     for (let y = 0; y < eh; y++) {
       for (let x = 0; x < ew; x++) {
         const hv = hx[x]! * hy[y]!;
-        const g = hv / (hv * hv + params.nsr);
+        const kf = nsrModel === 'constant' ? params.nsr : params.nsr * (sx2[x]! + sy2[y]!);
+        const g = hv / (hv * hv + kf);
         const i = y * ew + x;
         z.re[i] = z.re[i]! * g;
         z.im[i] = z.im[i]! * g;
@@ -71,7 +84,7 @@ export function wienerDeconvolve(img: Image, params: WienerParams): StepResult {
     fft2d(z, true);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.data[(y * w + x) * ch + c] = z.re[y * ew + x]!;
   }
-  const stepParams = { psfSigma: params.psfSigma, psfRadius: radius, nsr: params.nsr, boundary: 'symmetric-extension' };
+  const stepParams = { psfSigma: params.psfSigma, psfRadius: radius, nsr: params.nsr, nsrModel, boundary: 'symmetric-extension' };
   assertJsonParams(stepParams, 'wienerDeconvolve');
   return {
     image: out,

@@ -22,6 +22,11 @@ export interface H264Params {
   readonly preset: string;
   /** Frames per second declared to the encoder (affects rate control only). */
   readonly fps: number;
+  /**
+   * Maximum GOP length (x264 keyint): an I-frame at least every `gop` frames. 1 = intra-only. Frames an examiner
+   * picks from a long track are often far apart, i.e. from different GOPs, which a short `gop` stands in for.
+   */
+  readonly gop?: number;
 }
 
 export interface DegradeParams {
@@ -47,7 +52,13 @@ export interface DegradeParams {
   readonly occludedFrames: number;
   /** Occluder size as a fraction of the frame's width and height. */
   readonly occluderSize: number;
-  /** This frame has no motion, so its grid coincides with the ground truth's. */
+  /**
+   * The K frames are every `stride`-th frame of a clip of K·stride frames, as when an examiner picks frames
+   * spread over a track. It matters with H.264: the clip is encoded whole (with its GOP structure and
+   * prediction chains) and only the picked frames are returned.
+   */
+  readonly stride: number;
+  /** This frame (index among the K returned) has no motion, so its grid coincides with the ground truth's. */
   readonly reference: number;
   readonly seed: number;
 }
@@ -64,6 +75,7 @@ export const DEGRADE_DEFAULTS: DegradeParams = Object.freeze({
   h264: null,
   occludedFrames: 0,
   occluderSize: 0.35,
+  stride: 1,
   reference: 0,
   seed: 1,
 });
@@ -129,16 +141,19 @@ export async function degradeSequence(hr: Image, options: Partial<DegradeParams>
     occludedSet.add(candidates[i]!);
   }
 
-  const frames: Image[] = [];
+  const stride = Math.max(1, Math.floor(p.stride));
+  const clip: Image[] = [];
   const truth: Affine[] = [];
   const occluded: boolean[] = [];
-  for (let k = 0; k < p.frames; k++) {
-    const isRef = k === p.reference;
+  for (let n = 0; n < p.frames * stride; n++) {
+    const picked = n % stride === 0;
+    const k = n / stride;
+    const isRef = picked && k === p.reference;
     const sx = isRef ? 0 : rng.uniform(-p.maxShift, p.maxShift);
     const sy = isRef ? 0 : rng.uniform(-p.maxShift, p.maxShift);
     const rot = isRef ? 0 : (rng.uniform(-p.maxRotationDeg, p.maxRotationDeg) * Math.PI) / 180;
     const sc = isRef ? 1 : 1 + rng.uniform(-p.maxScaleChange, p.maxScaleChange);
-    // T_k: frame-k HR grid → crop coordinates; rotation/scale about the centre, shift in HR pixels.
+    // T: frame HR grid → crop coordinates; rotation/scale about the centre, shift in HR pixels.
     const a = sc * Math.cos(rot);
     const b = -sc * Math.sin(rot);
     const c = sc * Math.sin(rot);
@@ -146,7 +161,7 @@ export async function degradeSequence(hr: Image, options: Partial<DegradeParams>
     const tk: Affine = [a, b, cx - a * cx - b * cy + sx * f, c, dd, cy - c * cx - dd * cy + sy * f];
     const hrFrame = warpAffineBicubic(blurred, composeAffine(translation(margin, margin), tk), hw, hh);
     const lr = downsampleBox(hrFrame, f);
-    const isOccluded = occludedSet.has(k);
+    const isOccluded = picked && occludedSet.has(k);
     if (isOccluded) {
       const ow = Math.max(1, Math.round(p.occluderSize * lw));
       const oh = Math.max(1, Math.round(p.occluderSize * lh));
@@ -160,12 +175,15 @@ export async function degradeSequence(hr: Image, options: Partial<DegradeParams>
       if (p.quantize || p.h264) v = Math.round(Math.min(1, Math.max(0, v)) * 255) / 255;
       lr.data[i] = v;
     }
-    frames.push(lr);
-    // frame LR → ref LR is D⁻¹·T_k·D; the registration convention wants its inverse.
-    truth.push(invert(composeAffine(dInv, composeAffine(tk, d))));
-    occluded.push(isOccluded);
+    clip.push(lr);
+    if (picked) {
+      // frame LR → ref LR is D⁻¹·T·D; the registration convention wants its inverse.
+      truth.push(invert(composeAffine(dInv, composeAffine(tk, d))));
+      occluded.push(isOccluded);
+    }
   }
-  const out = p.h264 ? await h264RoundTrip(frames, p.h264) : frames;
+  const decoded = p.h264 ? await h264RoundTrip(clip, p.h264) : clip;
+  const out = decoded.filter((_, n) => n % stride === 0);
   return { frames: out, truth, occluded, groundTruth, marginHr: margin, params: p };
 }
 
@@ -196,6 +214,7 @@ export function h264EncodeArgs(width: number, height: number, gray: boolean, p: 
     '-preset', p.preset,
     '-crf', String(p.crf),
     '-pix_fmt', 'yuv420p', // the chroma subsampling every surveillance DVR uses
+    ...(p.gop ? ['-g', String(p.gop)] : []), // longest distance between I-frames
     '-threads', '1', // single-threaded x264 is bit-reproducible
     '-f', 'h264', 'pipe:1', // raw Annex-B stream, no container needed for a round trip
   ];

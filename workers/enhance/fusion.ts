@@ -42,7 +42,7 @@ export interface RegistrationPolicy {
   readonly phaseCorrelation: boolean;
   readonly phaseCorrelationParams: PhaseCorrelationParams;
   readonly ecc: Omit<EccParams, 'motion'>;
-  /** Reject when the ECC coefficient is below this. */
+  /** Reject when the ECC coefficient over the inlier pixels (robust correlation) is below this. */
   readonly minCorrelation: number;
   /** Reject when less than this fraction of the reference grid maps inside the frame. */
   readonly minOverlap: number;
@@ -52,8 +52,14 @@ export interface RegistrationPolicy {
   readonly maxRotationDeg: number;
   /** Reject when the scale differs from 1 by more than this fraction. */
   readonly maxScaleChange: number;
-  /** Reject when a frame's photometric residual exceeds this multiple of the median over accepted frames. */
+  /**
+   * Reject when a frame's robust residual (1.4826·MAD of the photometric misfit after registration) exceeds
+   * this multiple of the median over the frames that passed the other rules. Robust, so a partly occluded but
+   * well-registered frame is kept (its occluded pixels are then down-weighted in fusion).
+   */
   readonly maxResidualRatio: number;
+  /** Reject when fewer than this fraction of the overlapping pixels fit within 2.5 robust scales. */
+  readonly minInlierFraction: number;
   /** Reject frames whose ECC iteration did not converge. */
   readonly requireConvergence: boolean;
 }
@@ -71,7 +77,7 @@ export interface RobustParams {
 }
 
 export type DeconvolutionSpec =
-  | { readonly method: 'wiener'; readonly psfSigma: number; readonly nsr: number }
+  | { readonly method: 'wiener'; readonly psfSigma: number; readonly nsr: number; readonly nsrModel?: 'constant' | 'natural' }
   | { readonly method: 'richardson-lucy'; readonly psfSigma: number; readonly iterations: number };
 
 export interface FusionParams {
@@ -80,7 +86,11 @@ export interface FusionParams {
   /** Index of the reference frame; the output lies on its grid. */
   readonly reference: number;
   readonly registration: RegistrationPolicy;
-  /** σ (output pixels) of the Gaussian splatting kernel; the kernel is truncated at ⌈3σ⌉. */
+  /**
+   * σ (output pixels) of the Gaussian splatting kernel, truncated at ⌈3σ⌉. Default 0.25·scale, i.e. a quarter
+   * of an input pixel whatever the scale: wide enough to bridge the gaps between K scattered samples, narrow
+   * enough to add little blur to what the input pixels already integrate.
+   */
   readonly kernelSigma: number;
   readonly robust: RobustParams;
   /** Output pixels whose summed kernel weight is below this are holes, filled with a wider kernel. */
@@ -101,6 +111,7 @@ export const REGISTRATION_DEFAULTS: RegistrationPolicy = Object.freeze({
     presmoothSigma: 0.5,
     pyramidLevels: 1,
     interpolation: ECC_DEFAULTS.interpolation,
+    robust: 'tukey',
   }),
   minCorrelation: 0.8,
   minOverlap: 0.7,
@@ -108,13 +119,13 @@ export const REGISTRATION_DEFAULTS: RegistrationPolicy = Object.freeze({
   maxRotationDeg: 10,
   maxScaleChange: 0.15,
   maxResidualRatio: 3,
+  minInlierFraction: 0.5,
   requireConvergence: true,
 });
 
-export const FUSION_DEFAULTS: Omit<FusionParams, 'reference'> = Object.freeze({
+export const FUSION_DEFAULTS: Omit<FusionParams, 'reference' | 'kernelSigma'> = Object.freeze({
   scale: 4,
   registration: REGISTRATION_DEFAULTS,
-  kernelSigma: 1,
   robust: Object.freeze({ estimator: 'huber' as RobustEstimator, tuning: 1.345, iterations: 4, minScale: 0.5 / 255 }),
   minWeight: 0.05,
   deconvolution: null,
@@ -146,7 +157,8 @@ export type RejectionReason =
   | 'low-correlation'
   | 'low-overlap'
   | 'excessive-motion'
-  | 'high-residual';
+  | 'high-residual'
+  | 'few-inliers';
 
 export interface FrameRegistration {
   readonly index: number;
@@ -155,8 +167,16 @@ export interface FrameRegistration {
   readonly initial: Affine;
   /** Translation found by phase correlation after the initial warp (LR pixels), and its peak height. */
   readonly phaseCorrelation: { readonly dx: number; readonly dy: number; readonly peak: number } | null;
+  /** ECC coefficient over all overlapping pixels (occluded ones included). */
   readonly correlation: number;
+  /** ECC coefficient over the inlier pixels only; the rejection rule uses this. */
+  readonly robustCorrelation: number;
+  /** RMS photometric misfit after registration (intensity units), all overlapping pixels. */
   readonly residualRms: number;
+  /** Robust scale of that misfit (1.4826·MAD). */
+  readonly residualMad: number;
+  /** Fraction of overlapping pixels within 2.5 robust scales. */
+  readonly inlierFraction: number;
   readonly overlap: number;
   readonly iterations: number;
   readonly converged: boolean;
@@ -210,7 +230,7 @@ function resolveParams(frameCount: number, o: FusionOptions): FusionParams {
       ecc: { ...REGISTRATION_DEFAULTS.ecc, ...(reg.ecc ?? {}) },
       phaseCorrelationParams: { ...REGISTRATION_DEFAULTS.phaseCorrelationParams, ...(reg.phaseCorrelationParams ?? {}) },
     },
-    kernelSigma: o.kernelSigma ?? FUSION_DEFAULTS.kernelSigma,
+    kernelSigma: o.kernelSigma ?? 0.25 * (o.scale ?? FUSION_DEFAULTS.scale),
     robust,
     minWeight: o.minWeight ?? FUSION_DEFAULTS.minWeight,
     deconvolution: o.deconvolution === undefined ? FUSION_DEFAULTS.deconvolution : o.deconvolution,
@@ -250,8 +270,11 @@ function registerFrame(
   const shift = Math.hypot(warp[0] * cx + warp[1] * cy + warp[2] - (frameGray.width - 1) / 2, warp[3] * cx + warp[4] * cy + warp[5] - (frameGray.height - 1) / 2);
   if (ecc.failure) reasons.push({ code: 'registration-failed', detail: ecc.failure });
   else if (pol.requireConvergence && !ecc.converged) reasons.push({ code: 'not-converged', detail: `ECC did not converge in ${ecc.iterations} iterations` });
-  if (!(ecc.correlation >= pol.minCorrelation)) {
-    reasons.push({ code: 'low-correlation', detail: `ECC coefficient ${ecc.correlation.toFixed(4)} < ${pol.minCorrelation}` });
+  if (!(ecc.robustCorrelation >= pol.minCorrelation)) {
+    reasons.push({ code: 'low-correlation', detail: `inlier ECC coefficient ${ecc.robustCorrelation.toFixed(4)} < ${pol.minCorrelation}` });
+  }
+  if (!(ecc.inlierFraction >= pol.minInlierFraction)) {
+    reasons.push({ code: 'few-inliers', detail: `inliers ${(ecc.inlierFraction * 100).toFixed(1)} % < ${(pol.minInlierFraction * 100).toFixed(1)} %` });
   }
   if (!(ecc.validFraction >= pol.minOverlap)) {
     reasons.push({ code: 'low-overlap', detail: `overlap ${(ecc.validFraction * 100).toFixed(1)} % < ${(pol.minOverlap * 100).toFixed(1)} %` });
@@ -268,7 +291,10 @@ function registerFrame(
     initial: init,
     phaseCorrelation: pc,
     correlation: ecc.correlation,
+    robustCorrelation: ecc.robustCorrelation,
     residualRms: ecc.residualRms,
+    residualMad: ecc.residualMad,
+    inlierFraction: ecc.inlierFraction,
     overlap: ecc.validFraction,
     iterations: ecc.iterations,
     converged: ecc.converged,
@@ -279,7 +305,7 @@ function registerFrame(
 
 function referenceRegistration(index: number): MutableRegistration {
   return {
-    index, warp: IDENTITY, initial: IDENTITY, phaseCorrelation: null, correlation: 1, residualRms: 0, overlap: 1,
+    index, warp: IDENTITY, initial: IDENTITY, phaseCorrelation: null, correlation: 1, robustCorrelation: 1, residualRms: 0, residualMad: 0, inlierFraction: 1, overlap: 1,
     iterations: 0, converged: true, motion: { scale: 1, rotationDeg: 0, shift: 0 }, reasons: [],
   };
 }
@@ -287,12 +313,12 @@ function referenceRegistration(index: number): MutableRegistration {
 /** The relative residual rule: compare each frame with the median of the frames that passed everything else. */
 function applyResidualRule(regs: MutableRegistration[], reference: number, pol: RegistrationPolicy): void {
   const passing = regs.filter((r) => r.index !== reference && r.reasons.length === 0);
-  const medRes = median(Float64Array.from(passing.map((r) => r.residualRms)));
+  const medRes = median(Float64Array.from(passing.map((r) => r.residualMad)));
   if (passing.length < 2 || !(medRes > 0)) return;
   for (const r of regs) {
     if (r.index === reference) continue;
-    if (r.residualRms > pol.maxResidualRatio * medRes) {
-      r.reasons.push({ code: 'high-residual', detail: `residual ${r.residualRms.toFixed(4)} > ${pol.maxResidualRatio} × median ${medRes.toFixed(4)}` });
+    if (!(r.residualMad <= pol.maxResidualRatio * medRes)) {
+      r.reasons.push({ code: 'high-residual', detail: `robust residual ${r.residualMad.toFixed(4)} > ${pol.maxResidualRatio} × median ${medRes.toFixed(4)}` });
     }
   }
 }
@@ -569,6 +595,7 @@ export function fuseFrames(frames: readonly Image[], options: FusionOptions = {}
     maxRotationDeg: pol.maxRotationDeg,
     maxScaleChange: pol.maxScaleChange,
     maxResidualRatio: pol.maxResidualRatio,
+    minInlierFraction: pol.minInlierFraction,
     requireConvergence: pol.requireConvergence,
     reference: p.reference,
   };
@@ -600,7 +627,7 @@ export function fuseFrames(frames: readonly Image[], options: FusionOptions = {}
     const dcv = p.deconvolution;
     const out =
       dcv.method === 'wiener'
-        ? wienerDeconvolve(fused, { psfSigma: dcv.psfSigma, nsr: dcv.nsr })
+        ? wienerDeconvolve(fused, { psfSigma: dcv.psfSigma, nsr: dcv.nsr, nsrModel: dcv.nsrModel ?? 'natural' })
         : richardsonLucy(fused, { psfSigma: dcv.psfSigma, iterations: dcv.iterations });
     result = out.image;
     steps.push(out.step);

@@ -316,6 +316,12 @@ export interface EccParams {
   readonly pyramidLevels: number;
   /** Interpolation of the warped input and its gradients. Bicubic avoids bilinear's sub-pixel bias. */
   readonly interpolation: 'bilinear' | 'bicubic';
+  /**
+   * `tukey`: iteratively re-weighted ECC — pixels whose photometric residual is far beyond its MAD scale
+   * (Tukey biweight, c = 4.685) stop counting, so a partial occlusion or a glint does not drag the warp.
+   * `none`: the original, unweighted ECC.
+   */
+  readonly robust: 'none' | 'tukey';
 }
 
 export const ECC_DEFAULTS: EccParams = Object.freeze({
@@ -325,6 +331,7 @@ export const ECC_DEFAULTS: EccParams = Object.freeze({
   presmoothSigma: 0,
   pyramidLevels: 1,
   interpolation: 'bicubic',
+  robust: 'none',
 });
 
 export interface EccResult {
@@ -332,6 +339,8 @@ export interface EccResult {
   readonly warp: Affine;
   /** Enhanced correlation coefficient at the final warp, over the valid overlap, in [−1, 1]. */
   readonly correlation: number;
+  /** The same coefficient with outlier pixels (Tukey weights of a robust photometric fit) left out. */
+  readonly robustCorrelation: number;
   /** Iterations performed, summed over pyramid levels. */
   readonly iterations: number;
   /** True when the finest level met the epsilon criterion before maxIterations. */
@@ -345,6 +354,10 @@ export interface EccResult {
    * (intensity units; the photometric fit makes it comparable between frames of different exposure).
    */
   readonly residualRms: number;
+  /** Robust scale of the same residuals (1.4826·MAD): what the inliers' misfit is, whatever the outliers do. */
+  readonly residualMad: number;
+  /** Fraction of overlapping pixels whose residual is within 2.5 MAD scales. */
+  readonly inlierFraction: number;
   readonly params: EccParams;
 }
 
@@ -588,26 +601,90 @@ interface LevelOutcome {
   failure: string | null;
 }
 
-/** Evaluate the ECC coefficient, overlap and photometric-fit residual of a warp (no update). */
-function evaluateWarp(t: Plane, interp: Interpolator, m: Affine): { correlation: number; validFraction: number; residualRms: number } {
+/** Median of the first n entries of a scratch array (sorted in place). */
+function medianOf(values: Float64Array, n: number): number {
+  if (n === 0) return 0;
+  const s = values.subarray(0, n).sort();
+  const m = n >> 1;
+  return n % 2 ? s[m]! : 0.5 * (s[m - 1]! + s[m]!);
+}
+
+interface WarpQuality {
+  correlation: number;
+  robustCorrelation: number;
+  validFraction: number;
+  residualRms: number;
+  residualMad: number;
+  inlierFraction: number;
+}
+
+/** Evaluate the ECC coefficient, overlap and photometric-fit residuals of a warp (no update). */
+function evaluateWarp(t: Plane, interp: Interpolator, m: Affine): WarpQuality {
   const { w, h, data } = t;
+  const iv = new Float64Array(w * h);
+  const ok = new Uint8Array(w * h);
   let n = 0, st = 0, si = 0, stt = 0, sii = 0, sti = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       if (!interp.sample(m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5])) continue;
-      const tv = data[y * w + x]!;
-      const iv = interp.v;
-      n++; st += tv; si += iv; stt += tv * tv; sii += iv * iv; sti += tv * iv;
+      const i = y * w + x;
+      const tv = data[i]!;
+      ok[i] = 1;
+      iv[i] = interp.v;
+      n++; st += tv; si += interp.v; stt += tv * tv; sii += interp.v * interp.v; sti += tv * interp.v;
     }
   }
-  if (n < 2) return { correlation: 0, validFraction: n / (w * h), residualRms: Infinity };
+  if (n < 2) return { correlation: 0, robustCorrelation: 0, validFraction: n / (w * h), residualRms: Infinity, residualMad: Infinity, inlierFraction: 0 };
   const vt = stt - (st * st) / n;
   const vi = sii - (si * si) / n;
   const cti = sti - (st * si) / n;
   const correlation = vt > 0 && vi > 0 ? cti / Math.sqrt(vt * vi) : 0;
-  // Least-squares residual of t ≈ g·i + o: Var(t) − Cov²/Var(i).
+  // Least-squares photometric fit t ≈ g·i + o; its residual variance is Var(t) − Cov²/Var(i).
   const res = vi > 0 ? vt - (cti * cti) / vi : vt;
-  return { correlation, validFraction: n / (w * h), residualRms: Math.sqrt(Math.max(0, res) / n) };
+  // The robust scale needs a robust fit too (an occluder would tilt the least-squares line and inflate every
+  // residual): three Tukey-reweighted passes starting from the least-squares fit.
+  let gain = vi > 0 ? cti / vi : 0;
+  let offset = st / n - gain * (si / n);
+  const abs = new Float64Array(n);
+  let mad = 0;
+  for (let pass = 0; pass < 4; pass++) {
+    let k = 0;
+    for (let i = 0; i < w * h; i++) if (ok[i]) abs[k++] = Math.abs(data[i]! - gain * iv[i]! - offset);
+    mad = 1.4826 * medianOf(Float64Array.from(abs), n);
+    if (pass === 3 || !(mad > 0)) break;
+    const c = 4.685 * mad;
+    let sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (let i = 0; i < w * h; i++) {
+      if (!ok[i]) continue;
+      const u = Math.abs(data[i]! - gain * iv[i]! - offset) / c;
+      const wgt = u < 1 ? (1 - u * u) ** 2 : 0;
+      sw += wgt; sx += wgt * iv[i]!; sy += wgt * data[i]!; sxx += wgt * iv[i]! * iv[i]!; sxy += wgt * iv[i]! * data[i]!;
+    }
+    const den = sw * sxx - sx * sx;
+    if (!(sw > 0) || !(Math.abs(den) > 1e-18)) break;
+    gain = (sw * sxy - sx * sy) / den;
+    offset = (sy - gain * sx) / sw;
+  }
+  let k2 = 0;
+  for (let i = 0; i < w * h; i++) if (ok[i]) abs[k2++] = Math.abs(data[i]! - gain * iv[i]! - offset);
+  let inliers = 0;
+  for (let j = 0; j < n; j++) if (abs[j]! <= 2.5 * mad) inliers++;
+  // Correlation over the inliers only (Tukey weights of the final fit): how well the registered frame matches
+  // where it is not occluded.
+  let rw = 0, rt = 0, ri = 0, rtt = 0, rii = 0, rti = 0;
+  const c = 4.685 * Math.max(mad, 1e-12);
+  for (let i = 0; i < w * h; i++) {
+    if (!ok[i]) continue;
+    const u = Math.abs(data[i]! - gain * iv[i]! - offset) / c;
+    const wgt = u < 1 ? (1 - u * u) ** 2 : 0;
+    const tv = data[i]!;
+    const vv = iv[i]!;
+    rw += wgt; rt += wgt * tv; ri += wgt * vv; rtt += wgt * tv * tv; rii += wgt * vv * vv; rti += wgt * tv * vv;
+  }
+  const rvt = rtt - (rt * rt) / rw;
+  const rvi = rii - (ri * ri) / rw;
+  const robustCorrelation = rw > 0 && rvt > 0 && rvi > 0 ? (rti - (rt * ri) / rw) / Math.sqrt(rvt * rvi) : 0;
+  return { correlation, robustCorrelation, validFraction: n / (w * h), residualRms: Math.sqrt(Math.max(0, res) / n), residualMad: mad, inlierFraction: inliers / n };
 }
 
 function eccLevel(t: Plane, inp: Plane, init: Affine, p: EccParams): LevelOutcome {
@@ -618,6 +695,9 @@ function eccLevel(t: Plane, inp: Plane, init: Affine, p: EccParams): LevelOutcom
   const warp = CentredWarp.fromAffine(init, p.motion, ctx, cty, cix, ciy);
   const n = t.w * t.h;
   const valid = new Uint8Array(n);
+  const wt = new Float64Array(n).fill(1);
+  const wRaw = new Float64Array(n);
+  const absRes = new Float64Array(n);
   const iw = new Float64Array(n);
   const g = new Float64Array(n * np);
   const jx = new Float64Array(np);
@@ -628,56 +708,122 @@ function eccLevel(t: Plane, inp: Plane, init: Affine, p: EccParams): LevelOutcom
   const projE = new Float64Array(np);
   const gMean = new Float64Array(np);
   const corners: ReadonlyArray<readonly [number, number]> = [[-ctx, -cty], [ctx, -cty], [-ctx, cty], [ctx, cty]];
+  const limit = 2 * Math.max(t.w, t.h, inp.w, inp.h);
+  // Template pixels used: those mapping inside the input. The set (and, for robust ECC, the pixel weights)
+  // follows the warp while it still moves by more than a tenth of a pixel, then is frozen: a set that keeps
+  // changing near convergence makes the objective jump and the iteration oscillate. Frozen pixels that drift
+  // out are sampled at the clamped edge (rare, tiny drift).
+  let frozen = false;
+  const clampX = (v: number) => (v < 0 ? 0 : v > inp.w - 1 ? inp.w - 1 : v);
+  const clampY = (v: number) => (v < 0 ? 0 : v > inp.h - 1 ? inp.h - 1 : v);
   let iterations = 0;
   for (let it = 0; it < p.maxIterations; it++) {
     iterations = it + 1;
     const m = warp.toAffine();
     let count = 0;
-    let sumT = 0;
-    let sumI = 0;
-    gMean.fill(0);
     for (let y = 0; y < t.h; y++) {
       for (let x = 0; x < t.w; x++) {
         const i = y * t.w + x;
-        if (!interp.sample(m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5])) {
+        const sx = m[0] * x + m[1] * y + m[2];
+        const sy = m[3] * x + m[4] * y + m[5];
+        if (frozen) {
+          if (!valid[i]) continue;
+          interp.sample(clampX(sx), clampY(sy));
+        } else if (interp.sample(sx, sy)) {
+          valid[i] = 1;
+        } else {
           valid[i] = 0;
           continue;
         }
-        valid[i] = 1;
         count++;
         iw[i] = interp.v;
-        sumT += t.data[i]!;
-        sumI += interp.v;
         warp.jacobian(x - ctx, y - cty, jx, jy);
-        for (let k = 0; k < np; k++) {
-          const v = interp.gx * jx[k]! + interp.gy * jy[k]!;
-          g[i * np + k] = v;
-          gMean[k] = gMean[k]! + v;
-        }
+        for (let k = 0; k < np; k++) g[i * np + k] = interp.gx * jx[k]! + interp.gy * jy[k]!;
       }
     }
-    if (count < np + 2) return { warp: m, iterations, converged: false, failure: 'warped input no longer overlaps the template' };
-    const mT = sumT / count;
-    const mI = sumI / count;
-    for (let k = 0; k < np; k++) gMean[k] = gMean[k]! / count;
+    if (count < np + 2) return { warp: m, iterations, converged: false, failure: 'warped input does not overlap the template' };
+    const weightedMeans = () => {
+      let sw = 0, sT = 0, sI = 0;
+      for (let i = 0; i < n; i++) {
+        if (!valid[i]) continue;
+        const w = wt[i]!;
+        sw += w; sT += w * t.data[i]!; sI += w * iw[i]!;
+      }
+      return { sw, mT: sw > 0 ? sT / sw : 0, mI: sw > 0 ? sI / sw : 0 };
+    };
+    let { sw, mT, mI } = weightedMeans();
+    if (p.robust === 'tukey' && !frozen) {
+      // Robust ECC: residuals of the photometric fit t ≈ gain·i + offset, scaled by their MAD; Tukey's biweight
+      // (c = 4.685) gives occluded or specular pixels zero weight so they cannot drag the warp. The fit itself
+      // is re-weighted a few times (starting from the previous weights), since an occluder tilts a plain fit.
+      for (let pass = 0; pass < 3; pass++) {
+        let ti0 = 0, ii0 = 0;
+        for (let i = 0; i < n; i++) {
+          if (!valid[i]) continue;
+          const iz = iw[i]! - mI;
+          ti0 += wt[i]! * (t.data[i]! - mT) * iz;
+          ii0 += wt[i]! * iz * iz;
+        }
+        const gain = ii0 > 0 ? ti0 / ii0 : 0;
+        let k = 0;
+        for (let i = 0; i < n; i++) if (valid[i]) absRes[k++] = Math.abs(t.data[i]! - mT - gain * (iw[i]! - mI));
+        const scale = Math.max(1e-6, 1.4826 * medianOf(Float64Array.from(absRes.subarray(0, k)), k));
+        const c = 4.685 * scale;
+        for (let i = 0; i < n; i++) {
+          if (!valid[i]) continue;
+          const u = Math.abs(t.data[i]! - mT - gain * (iw[i]! - mI)) / c;
+          wRaw[i] = u < 1 ? (1 - u * u) ** 2 : 0;
+        }
+        // Occluders are spatially coherent and their borders carry strong gradients with only moderate
+        // residuals (smoothing spreads them), so each pixel takes the lowest weight of its 3×3 neighbourhood.
+        for (let y = 0; y < t.h; y++) {
+          for (let x = 0; x < t.w; x++) {
+            const i = y * t.w + x;
+            if (!valid[i]) continue;
+            let mn = wRaw[i]!;
+            for (let dy = -1; dy <= 1; dy++) {
+              const yy = y + dy;
+              if (yy < 0 || yy >= t.h) continue;
+              for (let dx = -1; dx <= 1; dx++) {
+                const xx = x + dx;
+                if (xx < 0 || xx >= t.w || !valid[yy * t.w + xx]) continue;
+                const v = wRaw[yy * t.w + xx]!;
+                if (v < mn) mn = v;
+              }
+            }
+            wt[i] = mn;
+          }
+        }
+        ({ sw, mT, mI } = weightedMeans());
+        if (!(sw > 0)) break;
+      }
+    }
+    if (!(sw > 0)) return { warp: m, iterations, converged: false, failure: 'no pixel left with weight' };
+    gMean.fill(0);
+    for (let i = 0; i < n; i++) {
+      if (!valid[i]) continue;
+      for (let k = 0; k < np; k++) gMean[k] = gMean[k]! + wt[i]! * g[i * np + k]!;
+    }
+    for (let k = 0; k < np; k++) gMean[k] = gMean[k]! / sw;
     hess.fill(0);
     projI.fill(0);
     projT.fill(0);
     let tt = 0, ii = 0, ti = 0;
     for (let i = 0; i < n; i++) {
       if (!valid[i]) continue;
+      const w = wt[i]!;
       const tz = t.data[i]! - mT;
       const iz = iw[i]! - mI;
-      tt += tz * tz;
-      ii += iz * iz;
-      ti += tz * iz;
+      tt += w * tz * tz;
+      ii += w * iz * iz;
+      ti += w * tz * iz;
       // The Jacobian of the zero-mean warped image is the zero-mean Jacobian.
       for (let k = 0; k < np; k++) {
         const gk = g[i * np + k]! - gMean[k]!;
         g[i * np + k] = gk;
-        projI[k] = projI[k]! + gk * iz;
-        projT[k] = projT[k]! + gk * tz;
-        for (let l = 0; l <= k; l++) hess[k * np + l] = hess[k * np + l]! + gk * g[i * np + l]!;
+        projI[k] = projI[k]! + w * gk * iz;
+        projT[k] = projT[k]! + w * gk * tz;
+        for (let l = 0; l <= k; l++) hess[k * np + l] = hess[k * np + l]! + w * gk * g[i * np + l]!;
       }
     }
     for (let k = 0; k < np; k++) for (let l = k + 1; l < np; l++) hess[k * np + l] = hess[l * np + k]!;
@@ -697,7 +843,7 @@ function eccLevel(t: Plane, inp: Plane, init: Affine, p: EccParams): LevelOutcom
     projE.fill(0);
     for (let i = 0; i < n; i++) {
       if (!valid[i]) continue;
-      const e = lambda * (t.data[i]! - mT) - (iw[i]! - mI);
+      const e = wt[i]! * (lambda * (t.data[i]! - mT) - (iw[i]! - mI));
       for (let k = 0; k < np; k++) projE[k] = projE[k]! + g[i * np + k]! * e;
     }
     const dp = solveSpd(hess, projE, np);
@@ -714,7 +860,13 @@ function eccLevel(t: Plane, inp: Plane, init: Affine, p: EccParams): LevelOutcom
       }
       maxMove = Math.max(maxMove, Math.hypot(mx, my));
     }
-    if (maxMove < p.epsilon) return { warp: warp.toAffine(), iterations, converged: true, failure: null };
+    const next = warp.toAffine();
+    const det = next[0] * next[4] - next[1] * next[3];
+    if (!(det > 1 / 16 && det < 16) || Math.abs(next[2]) > limit || Math.abs(next[5]) > limit) {
+      return { warp: m, iterations, converged: false, failure: 'diverged (warp left the plausible range)' };
+    }
+    if (maxMove < p.epsilon) return { warp: next, iterations, converged: true, failure: null };
+    if ((maxMove < 0.1 && it >= 3) || it >= 20) frozen = true;
   }
   return { warp: warp.toAffine(), iterations, converged: false, failure: null };
 }
@@ -768,7 +920,19 @@ export function eccRegister(template: Image, input: Image, init: Affine = IDENTI
   const fine = planeOf(p.presmoothSigma > 0 ? gaussianBlur(input, p.presmoothSigma) : input);
   const d = derivatives(fine);
   const ev = evaluateWarp(tPyr[0]!, new Interpolator(fine, d.gx, d.gy, p.interpolation), warp);
-  return { warp, correlation: ev.correlation, iterations, converged: converged && !failure, failure, validFraction: ev.validFraction, residualRms: ev.residualRms, params: p };
+  return {
+    warp,
+    correlation: ev.correlation,
+    robustCorrelation: ev.robustCorrelation,
+    iterations,
+    converged: converged && !failure,
+    failure,
+    validFraction: ev.validFraction,
+    residualRms: ev.residualRms,
+    residualMad: ev.residualMad,
+    inlierFraction: ev.inlierFraction,
+    params: p,
+  };
 }
 
 /** Warp `input` onto the template grid with the given interpolation (for checking a registration by eye). */
