@@ -1,0 +1,67 @@
+/**
+ * Main's events, wired once at start-up into the stores. Features added later (faces, tracks, enhancement)
+ * subscribe here too, so no view ever holds its own subscription that could leak or double up.
+ */
+import type { JobProgressEvent } from '../../../electron/core/jobs';
+import type { SightlineBridge } from '../../../electron/ipc/contract';
+import { baseName } from '../lib/format';
+import { useApp } from './appStore';
+import { useAudit } from './auditStore';
+import { useCase } from './caseStore';
+import { useClip } from './clipStore';
+import { useJobs } from './jobsStore';
+import { toastError, useToasts } from './toastStore';
+
+/** Progress can arrive hundreds of times a second; the bars repaint at most ~20 times a second. */
+const PROGRESS_FLUSH_MS = 50;
+
+export function wireEvents(b: SightlineBridge): () => void {
+  let pending: JobProgressEvent[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = (): void => {
+    timer = undefined;
+    const batch = pending;
+    pending = [];
+    useJobs.getState().applyProgress(batch);
+  };
+
+  const offs = [
+    b.on('jobs:progress', (p) => {
+      pending.push(p);
+      timer ??= setTimeout(flush, PROGRESS_FLUSH_MS);
+    }),
+    b.on('jobs:changed', (job) => {
+      // A state change carries the final progress: apply queued bars first so they never run backwards.
+      if (timer) {
+        clearTimeout(timer);
+        flush();
+      }
+      const before = useJobs.getState().jobs[job.id]?.state;
+      useJobs.getState().applyJob(job);
+      if (before !== job.state && job.kind === 'import') {
+        const name = typeof job.params.path === 'string' ? baseName(job.params.path) : `job ${job.id}`;
+        if (job.state === 'failed') toastError(`Import of ${name} failed`, new Error(job.lastError?.message ?? 'unknown error'));
+        if (job.state === 'succeeded') useToasts.getState().push('success', `Imported ${name}`);
+      }
+    }),
+    b.on('case:changed', ({ case: c }) => {
+      const prev = useApp.getState().currentCase;
+      useApp.getState().setCase(c);
+      if (!c) {
+        useJobs.getState().clear();
+        useClip.getState().reset();
+        useAudit.getState().clear();
+        void useCase.getState().loadRecent().catch(() => undefined);
+        return;
+      }
+      if (prev?.caseUuid !== c.caseUuid) {
+        useClip.getState().reset();
+        useAudit.getState().clear();
+        void useJobs.getState().load().catch((e: unknown) => toastError('Could not load the jobs', e));
+      }
+      void useCase.getState().loadEvidence().catch((e: unknown) => toastError('Could not load the evidence list', e));
+      if (useApp.getState().view.name === 'audit') void useAudit.getState().load().catch(() => undefined);
+    }),
+  ];
+  return () => offs.forEach((off) => off());
+}
