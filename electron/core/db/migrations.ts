@@ -200,6 +200,7 @@ export const MIGRATIONS: readonly Migration[] = [
         ) STRICT;
         CREATE INDEX face_detections_frame ON face_detections(run_id, frame_idx);
         CREATE INDEX face_detections_track ON face_detections(track_id, rank_in_track);
+        CREATE INDEX face_detections_track_frame ON face_detections(track_id, frame_idx);
 
         -- Results are evidence of what the software found: a run is never edited or removed, only superseded.
         CREATE TRIGGER analysis_runs_no_update BEFORE UPDATE ON analysis_runs

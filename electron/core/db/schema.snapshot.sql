@@ -3,6 +3,7 @@ CREATE INDEX audit_action ON audit(action);
 CREATE INDEX derived_evidence ON derived(evidence_id);
 CREATE INDEX face_detections_frame ON face_detections(run_id, frame_idx);
 CREATE INDEX face_detections_track ON face_detections(track_id, rank_in_track);
+CREATE INDEX face_detections_track_frame ON face_detections(track_id, frame_idx);
 CREATE INDEX jobs_state ON jobs(state, id);
 CREATE TABLE analysis_runs ( id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL REFERENCES evidence(id), job_id INTEGER REFERENCES jobs(id), supersedes INTEGER REFERENCES analysis_runs(id), step INTEGER NOT NULL CHECK (step >= 1), frames_analysed INTEGER NOT NULL, detection_count INTEGER NOT NULL, track_count INTEGER NOT NULL, settings_json TEXT NOT NULL, models_json TEXT NOT NULL, stats_json TEXT NOT NULL, results_sha256 TEXT NOT NULL, crops_sha256 TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL ) STRICT;
 CREATE TABLE audit ( seq INTEGER PRIMARY KEY, ts TEXT NOT NULL, examiner TEXT NOT NULL, account TEXT NOT NULL, action TEXT NOT NULL, params_json TEXT NOT NULL, inputs_json TEXT NOT NULL, outputs_json TEXT NOT NULL, app_version TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL UNIQUE ) STRICT;
