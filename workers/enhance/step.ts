@@ -19,6 +19,8 @@ export interface ProcessingStep {
 export interface StepResult {
   readonly image: Image;
   readonly step: ProcessingStep;
+  /** What the operation measured while running (e.g. how many block edges it changed), for the report. */
+  readonly measurements?: { readonly [key: string]: ParamValue };
 }
 
 /** Reject parameters that would not survive JSON (and so could not be replayed from the log). */
