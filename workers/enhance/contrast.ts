@@ -53,7 +53,7 @@ export interface ClaheParams {
   /** Tiles across and down; each gets its own equalisation. */
   readonly tilesX: number;
   readonly tilesY: number;
-  /** Clip limit as a multiple of the mean histogram height: 1 leaves intensities unchanged, 2–4 is typical. */
+  /** Clip limit as a multiple of the mean histogram height (pixels/bins): lower limits the contrast gain more; 2–4 is typical. */
   readonly clipLimit: number;
   /** Histogram bins. */
   readonly bins: number;

@@ -108,7 +108,8 @@ function invert(m: Affine): Affine {
   const [a, b, tx, c, d, ty] = m;
   const det = a * d - b * c;
   const ia = d / det, ib = -b / det, ic = -c / det, id = a / det;
-  return [ia, ib, -(ia * tx + ib * ty), ic, id, -(ic * tx + id * ty)];
+  // "+ 0" turns −0 into 0, so the reference's identity is recorded as plain zeros.
+  return [ia + 0, ib + 0, -(ia * tx + ib * ty) + 0, ic + 0, id + 0, -(ic * tx + id * ty) + 0];
 }
 
 /** Make a degraded LR sequence from one HR face (1 or 3 channels). */
