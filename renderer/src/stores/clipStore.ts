@@ -35,6 +35,14 @@ let inFlight = false;
 /** Bumped when another clip opens, so answers for the previous clip are dropped. */
 let generation = 0;
 
+const STRIP_TILE_HEIGHT = 64;
+
+/** As many thumbnails as fit the window's width undistorted (the timeline spans the window). */
+function stripCount(e: Evidence): number {
+  const tileWidth = (STRIP_TILE_HEIGHT * e.width) / Math.max(1, e.height);
+  return Math.max(2, Math.min(120, e.frameCount, Math.round(Math.max(320, window.innerWidth - 24) / tileWidth)));
+}
+
 async function decoded(url: string): Promise<void> {
   const img = new Image();
   img.src = url;
@@ -98,7 +106,7 @@ export const useClip = create<ClipState>()((set, get) => {
       set({ evidence, times });
       void pump();
       // The strip decodes a few dozen frames: it arrives after the first frame and never blocks stepping.
-      call('frames:strip', { evidenceId, count: 32, tileHeight: 64 })
+      call('frames:strip', { evidenceId, count: stripCount(evidence), tileHeight: STRIP_TILE_HEIGHT })
         .then((strip) => {
           if (gen === generation) set({ strip: { ...strip, url: mediaUrl(strip.media) } });
         })

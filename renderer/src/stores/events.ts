@@ -4,6 +4,7 @@
  */
 import type { JobProgressEvent } from '../../../electron/core/jobs';
 import type { SightlineBridge } from '../../../electron/ipc/contract';
+import { call } from '../bridge/api';
 import { baseName } from '../lib/format';
 import { useApp } from './appStore';
 import { useAudit } from './auditStore';
@@ -38,6 +39,14 @@ export function wireEvents(b: SightlineBridge): () => void {
       }
       const before = useJobs.getState().jobs[job.id]?.state;
       useJobs.getState().applyJob(job);
+      // A job that ended wrote to the case (results, an audit entry): refresh the case's counts and head hash.
+      const ended = job.state === 'failed' || job.state === 'cancelled' || job.state === 'succeeded';
+      // (A succeeded import already comes with `case:changed`.)
+      if (before !== job.state && ended && !(job.kind === 'import' && job.state === 'succeeded')) {
+        void call('case:current', {})
+          .then((c) => useApp.getState().setCase(c))
+          .catch(() => undefined);
+      }
       if (before !== job.state && job.kind === 'import') {
         const name = typeof job.params.path === 'string' ? baseName(job.params.path) : `job ${job.id}`;
         if (job.state === 'failed') toastError(`Import of ${name} failed`, new Error(job.lastError?.message ?? 'unknown error'));

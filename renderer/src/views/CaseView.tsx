@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { bridge } from '../bridge/api';
+import { bridge, call } from '../bridge/api';
 import { EvidenceTable } from '../components/EvidenceTable';
 import { JobsPanel } from '../components/JobsPanel';
 import { chooseEvidenceFiles } from '../lib/dialogs';
@@ -19,16 +19,23 @@ export function CaseView() {
   const queue = useCallback(
     async (paths: string[]) => {
       if (paths.length === 0) return;
-      const n = await attempt('Import could not start', () => importPaths(paths));
-      if (n) push('info', `Importing ${n} file${n === 1 ? '' : 's'}`, 'Progress is in the Jobs panel.');
+      // Progress and outcome show in the Jobs panel (and as a message when an import ends).
+      await attempt('Import could not start', () => importPaths(paths));
     },
-    [importPaths, push],
+    [importPaths],
   );
 
   const importByDialog = useCallback(async () => {
     const paths = await attempt('Could not open the file dialog', () => chooseEvidenceFiles());
     if (paths) await queue(paths);
   }, [queue]);
+
+  useEffect(() => {
+    // Other views append to the audit log (exports): show the case's current head, not the one from opening.
+    void call('case:current', {})
+      .then((s) => useApp.getState().setCase(s))
+      .catch(() => undefined);
+  }, []);
 
   useEffect(() => {
     const onKey = (ev: KeyboardEvent): void => {
@@ -97,7 +104,7 @@ export function CaseView() {
           </dd>
           <dt>Audit head</dt>
           <dd className="mono" title={c.auditHead}>
-            {shortHash(c.auditHead, 16)}… ({c.auditEntries} entries)
+            {shortHash(c.auditHead, 16)}… ({c.auditEntries} {c.auditEntries === 1 ? 'entry' : 'entries'})
           </dd>
         </dl>
         <div className="table-wrap">

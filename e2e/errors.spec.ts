@@ -1,0 +1,33 @@
+/** Failures read as sentences and leave the case usable. */
+import path from 'node:path';
+import { expect, test } from './fixtures';
+import { createCase, importFiles, jobRow, openClip } from './steps';
+
+test('a corrupt file fails its import with a readable message; the case stays usable', async ({ app, media }) => {
+  const { page } = app;
+  await createCase(app, { caseNumber: '2026-00977', title: 'Damaged export', examiner: 'DC J. Rivera', agency: '' });
+  await importFiles(app, [media.broken]);
+
+  const row = jobRow(app, path.basename(media.broken));
+  await expect(row).toHaveAttribute('data-state', 'failed');
+  const message = (await row.locator('.job-error').textContent()) ?? '';
+  expect(message.length).toBeGreaterThan(10);
+  expect(message).not.toMatch(/undefined|\[object|at .*\.js:\d+|Error:/);
+  const toast = page.getByTestId('toast-error').filter({ hasText: `Import of ${path.basename(media.broken)} failed` });
+  await expect(toast).toBeVisible();
+  await expect(toast).toContainText(message.trim());
+  await expect(page.getByRole('table', { name: 'Evidence' })).toHaveCount(0);
+  await app.shot('import-error');
+
+  // The case goes on: a good clip imports and its frames show.
+  await importFiles(app, [media.clipB]);
+  await expect(jobRow(app, path.basename(media.clipB))).toHaveAttribute('data-state', 'succeeded');
+  await openClip(app, path.basename(media.clipB));
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('frame-index')).toHaveText('1');
+
+  // A frame number past the end goes to the last frame; nothing breaks.
+  await page.getByTestId('frame-input').fill('9999');
+  await page.getByTestId('frame-input').press('Enter');
+  await expect(page.getByTestId('frame-index')).toHaveText('44');
+});
