@@ -50,8 +50,16 @@ export function adoptDerivedFile(c: CaseHandle, scratch: string, width: number, 
 
 /** Write bytes into the store (for images produced in memory by the pipeline). */
 export function storeDerivedBytes(c: CaseHandle, bytes: Buffer, width: number, height: number, ext = '.png'): DerivedFile {
+  return { ...writeDerivedBytes(c.paths.derived, bytes, ext), width, height };
+}
+
+/**
+ * The store's write rule without a case handle, for worker processes (they never open the database): the file
+ * appears under its hash only when complete, so a crash leaves at most an unreferenced but correct file.
+ */
+export function writeDerivedBytes(derivedDir: string, bytes: Buffer, ext = '.png'): { sha256: string; path: string } {
   const sha256 = sha256Hex(bytes);
-  const dest = derivedPath(c, sha256, ext);
+  const dest = path.join(derivedDir, `${sha256}${ext}`);
   if (!fs.existsSync(dest)) {
     const tmp = `${dest}.${process.pid}.part`;
     try {
@@ -62,7 +70,7 @@ export function storeDerivedBytes(c: CaseHandle, bytes: Buffer, width: number, h
       throw fromSystemError(e, 'storing a derived file') ?? e;
     }
   }
-  return { sha256, path: dest, width, height };
+  return { sha256, path: dest };
 }
 
 export function recordDerived(c: CaseHandle, file: DerivedFile, meta: DerivedMeta): void {

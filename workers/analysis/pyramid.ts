@@ -1,0 +1,229 @@
+/**
+ * The scale pyramid that brings every face size into the detector's working range.
+ *
+ * The SSD sees a fixed 512×512 input and finds faces 32–128 px wide there (models/README.md, "Detector working
+ * range"). A 1080p frame letterboxed to 512 px shrinks ×0.27, so a 40 px face becomes 11 px and is lost. Each
+ * pyramid level therefore cuts the frame into source windows of 512/scale px, resamples each window to the
+ * detector's 512 px, and so covers source faces of about 32/scale … 128/scale px:
+ *
+ *   level 'fit'  (whole frame, ×0.27 at 1080p)  faces ≥ ~120 px
+ *   level ×1     (512 px windows)                faces 32–128 px
+ *   level ×2     (256 px windows, upscaled)      faces 16–64 px   ← the 20–50 px surveillance faces
+ *
+ * Neighbouring windows overlap by at least `overlap` source px, so any face no wider than that lies wholly inside
+ * some window of its level; boxes that touch a window's inner edge are dropped (see detectPyramid) because
+ * another window holds the whole face. Windows are spread evenly, so the real overlap is often larger.
+ *
+ * Resampling writes straight from the decoded RGB24 bytes into the detector's NHWC tensor (0..255, the model
+ * normalises in-graph) with separable filters whose taps are computed once per tile shape: bilinear (pixel-
+ * centre aligned) when enlarging, area averaging when shrinking — so no aliasing on the 'fit' level and no
+ * float copy of the whole frame.
+ */
+export const DETECTOR_INPUT = 512;
+
+export interface LevelSpec {
+  /** Detector pixels per source pixel; 'fit' letterboxes the whole frame into one input. */
+  readonly scale: number | 'fit';
+  /** Minimum overlap of neighbouring windows, in source pixels (ignored for 'fit'). */
+  readonly overlap: number;
+}
+
+export interface Tile {
+  /** Index of the level in the plan's level list, and a stable key for caching. */
+  readonly level: number;
+  readonly key: string;
+  readonly scale: number;
+  /** The source window (integer pixels, inside the frame). */
+  readonly x0: number;
+  readonly y0: number;
+  readonly w: number;
+  readonly h: number;
+  /** Size of the resampled window in the detector input (top-left aligned, the rest is black padding). */
+  readonly outW: number;
+  readonly outH: number;
+  /** Which window edges are frame edges: a box may touch those (a face cut by the frame is still a face). */
+  readonly frameEdge: { readonly left: boolean; readonly top: boolean; readonly right: boolean; readonly bottom: boolean };
+}
+
+export interface LevelPlan {
+  readonly name: string;
+  readonly scale: number;
+  readonly tiles: readonly Tile[];
+}
+
+export interface PyramidPlan {
+  readonly width: number;
+  readonly height: number;
+  readonly levels: readonly LevelPlan[];
+  readonly tiles: readonly Tile[];
+}
+
+export const DEFAULT_LEVELS: readonly LevelSpec[] = [
+  { scale: 'fit', overlap: 0 },
+  { scale: 1, overlap: 128 },
+  { scale: 2, overlap: 48 },
+];
+
+/** Start positions of `n` windows of `win` px spread evenly over `size` px. */
+function positions(size: number, win: number, overlap: number): number[] {
+  if (size <= win) return [0];
+  const n = Math.ceil((size - overlap) / (win - overlap));
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(Math.round((i * (size - win)) / (n - 1)));
+  return out;
+}
+
+export function planPyramid(width: number, height: number, levels: readonly LevelSpec[] = DEFAULT_LEVELS): PyramidPlan {
+  const fit = DETECTOR_INPUT / Math.max(width, height);
+  const plans: LevelPlan[] = [];
+  const seen: number[] = [];
+  for (const spec of levels) {
+    // A level finer than the frame itself would only repeat 'fit' with padding: clamp it to 'fit'.
+    const scale = spec.scale === 'fit' ? fit : Math.max(spec.scale, fit);
+    if (seen.some((s) => Math.abs(s - scale) / s < 0.1)) continue; // a level within 10% of another adds nothing
+    seen.push(scale);
+    const level = plans.length;
+    const name = spec.scale === 'fit' || scale === fit ? 'fit' : `x${+scale.toFixed(3)}`;
+    const win = Math.min(Math.floor(DETECTOR_INPUT / scale), Math.max(width, height));
+    const winW = Math.min(win, width);
+    const winH = Math.min(win, height);
+    if (spec.overlap >= Math.min(winW, winH) && (winW < width || winH < height)) {
+      throw new RangeError(`pyramid level ×${scale}: overlap ${spec.overlap} px must be smaller than its ${winW}×${winH} window`);
+    }
+    const tiles: Tile[] = [];
+    for (const y0 of positions(height, winH, spec.overlap)) {
+      for (const x0 of positions(width, winW, spec.overlap)) {
+        tiles.push({
+          level,
+          key: `${level}:${x0},${y0}`,
+          scale,
+          x0,
+          y0,
+          w: winW,
+          h: winH,
+          outW: Math.min(DETECTOR_INPUT, Math.round(winW * scale)),
+          outH: Math.min(DETECTOR_INPUT, Math.round(winH * scale)),
+          frameEdge: { left: x0 === 0, top: y0 === 0, right: x0 + winW >= width, bottom: y0 + winH >= height },
+        });
+      }
+    }
+    plans.push({ name, scale, tiles });
+  }
+  return { width, height, levels: plans, tiles: plans.flatMap((p) => p.tiles) };
+}
+
+/** Filter taps of a 1-D resampling: output sample i reads src[idx[start[i] … start[i]+count[i]−1]] with weights. */
+interface Taps {
+  readonly start: Int32Array;
+  readonly count: Int32Array;
+  readonly idx: Int32Array;
+  readonly weight: Float32Array;
+}
+
+/**
+ * Taps mapping `outN` output samples onto source samples `origin …` at `scale` output px per source px;
+ * source indexes are absolute and clamped to [0, srcN), so windows read real neighbours across their edges.
+ */
+function makeTaps(outN: number, origin: number, scale: number, srcN: number): Taps {
+  const start = new Int32Array(outN);
+  const count = new Int32Array(outN);
+  const idx: number[] = [];
+  const weight: number[] = [];
+  const clamp = (i: number): number => (i < 0 ? 0 : i >= srcN ? srcN - 1 : i);
+  for (let o = 0; o < outN; o++) {
+    start[o] = idx.length;
+    if (scale >= 1) {
+      // Bilinear with pixel-centre alignment: output centre o+½ ↔ source coordinate (o+½)/scale − ½.
+      const s = (o + 0.5) / scale - 0.5 + origin;
+      const i0 = Math.floor(s);
+      const f = s - i0;
+      idx.push(clamp(i0), clamp(i0 + 1));
+      weight.push(1 - f, f);
+    } else {
+      // Area average: the output pixel covers source interval [o/scale, (o+1)/scale).
+      const a = o / scale + origin;
+      const b = (o + 1) / scale + origin;
+      let sum = 0;
+      const first = idx.length;
+      for (let i = Math.floor(a); i < Math.ceil(b); i++) {
+        const wgt = Math.min(b, i + 1) - Math.max(a, i);
+        if (wgt <= 1e-9) continue;
+        idx.push(clamp(i));
+        weight.push(wgt);
+        sum += wgt;
+      }
+      for (let k = first; k < weight.length; k++) weight[k]! /= sum;
+    }
+    count[o] = idx.length - start[o]!;
+  }
+  return { start, count, idx: Int32Array.from(idx), weight: Float32Array.from(weight) };
+}
+
+/** Cache of taps per tile geometry (all windows of a level share a shape; origins differ only by offsets). */
+const tapCache = new Map<string, { x: Taps; y: Taps }>();
+
+function tapsFor(tile: Tile, width: number, height: number): { x: Taps; y: Taps } {
+  const key = `${width}x${height}:${tile.x0},${tile.y0},${tile.w},${tile.h},${tile.scale},${tile.outW},${tile.outH}`;
+  let t = tapCache.get(key);
+  if (!t) {
+    if (tapCache.size > 512) tapCache.clear();
+    t = { x: makeTaps(tile.outW, tile.x0, tile.scale, width), y: makeTaps(tile.outH, tile.y0, tile.scale, height) };
+    tapCache.set(key, t);
+  }
+  return t;
+}
+
+/**
+ * Resample one tile of an RGB24 frame into `dst` (a 512×512×3 slot of the NHWC batch at `offset`), values
+ * 0..255; the area outside `outW × outH` is zero (black), as face-api pads its letterbox.
+ */
+export function fillTileTensor(frame: Uint8Array, width: number, height: number, tile: Tile, dst: Float32Array, offset: number): void {
+  const { x, y } = tapsFor(tile, width, height);
+  const outW = tile.outW;
+  const outH = tile.outH;
+  const S = DETECTOR_INPUT;
+  dst.fill(0, offset, offset + S * S * 3);
+  // Horizontal pass over the source rows the vertical taps need (each needed row once).
+  let rowLo = height;
+  let rowHi = -1;
+  for (let i = 0; i < y.idx.length; i++) {
+    const r = y.idx[i]!;
+    if (r < rowLo) rowLo = r;
+    if (r > rowHi) rowHi = r;
+  }
+  const rows = rowHi - rowLo + 1;
+  const tmp = new Float32Array(rows * outW * 3);
+  for (let r = 0; r < rows; r++) {
+    const src = (rowLo + r) * width * 3;
+    const out = r * outW * 3;
+    for (let o = 0; o < outW; o++) {
+      let acc0 = 0;
+      let acc1 = 0;
+      let acc2 = 0;
+      const s = x.start[o]!;
+      const e = s + x.count[o]!;
+      for (let k = s; k < e; k++) {
+        const p = src + x.idx[k]! * 3;
+        const wgt = x.weight[k]!;
+        acc0 += frame[p]! * wgt;
+        acc1 += frame[p + 1]! * wgt;
+        acc2 += frame[p + 2]! * wgt;
+      }
+      tmp[out + o * 3] = acc0;
+      tmp[out + o * 3 + 1] = acc1;
+      tmp[out + o * 3 + 2] = acc2;
+    }
+  }
+  // Vertical pass into the tensor.
+  const rowLen = outW * 3;
+  for (let o = 0; o < outH; o++) {
+    const s = y.start[o]!;
+    const e = s + y.count[o]!;
+    const out = offset + o * S * 3;
+    for (let k = s; k < e; k++) {
+      const src = (y.idx[k]! - rowLo) * rowLen;
+      const wgt = y.weight[k]!;
+      for (let i = 0; i < rowLen; i++) dst[out + i]! += tmp[src + i]! * wgt;
+    }
+  }
+}
