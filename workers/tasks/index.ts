@@ -6,4 +6,6 @@ export const TASKS: Readonly<Record<string, () => Promise<TaskFn>>> = {
   'diag.ping': async () => diag.ping,
   'diag.count': async () => diag.count,
   'diag.fail': async () => diag.fail,
+  // Loaded on first use: it pulls in onnxruntime and the face models.
+  analyze: async () => (require('../analysis/analyze') as typeof import('../analysis/analyze')).analyze,
 };
