@@ -2,6 +2,7 @@
  * The kinds of job the case service runs. Pipeline stages (analysis, enhancement) add their handlers here.
  */
 import { z } from 'zod';
+import { analyzeJob } from './analysis/analysisJob';
 import { importEvidence } from './evidence';
 import { SightlineError } from './errors';
 import type { JobHandler } from './jobs';
@@ -29,5 +30,9 @@ export const importJob: JobHandler = {
 };
 
 export function defaultJobHandlers(): Map<string, JobHandler> {
-  return new Map<string, JobHandler>([['import', importJob]]);
+  // analyze runs in the process's shared worker pool (created on first use).
+  return new Map<string, JobHandler>([
+    ['import', importJob],
+    ['analyze', analyzeJob()],
+  ]);
 }
