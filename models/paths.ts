@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { packagedModelsDir } from '../electron/core/tools';
 
 let cachedRoot: string | undefined;
 
@@ -28,7 +29,8 @@ export function manifestPath(): string {
 }
 
 export function onnxDir(): string {
-  return process.env.SIGHTLINE_MODELS_DIR ?? path.join(repoRoot(), 'models', 'onnx');
+  // Packaged app: resources/models/onnx, resolved with the other packaged resources in electron/core/tools.ts.
+  return process.env.SIGHTLINE_MODELS_DIR ?? packagedModelsDir() ?? path.join(repoRoot(), 'models', 'onnx');
 }
 
 /** Root folder of an installed npm package (its package.json's folder), even when `exports` hides package.json. */

@@ -1,11 +1,32 @@
 /**
- * Where the external binaries are. One place, so packaging (electron-builder extraResources) and development
- * (npm packages) agree. Order: explicit environment override, the packaged app's resources, the npm packages
- * that ship the binaries (@ffmpeg-installer/ffmpeg, @ffprobe-installer/ffprobe).
+ * Where the external binaries (and, in a packaged app, the model pack) are. One place, so packaging
+ * (electron-builder extraResources) and development (npm packages, the repository) agree. Order for the
+ * binaries: explicit environment override, the packaged app's resources, the npm packages that ship them
+ * (@ffmpeg-installer/ffmpeg, @ffprobe-installer/ffprobe).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { SightlineError } from './errors';
+
+/**
+ * Folders inside a packaged app's resources, where electron-builder's `extraResources` put the binaries and the
+ * model pack (build/electron-builder.yml; build/packaging.test.ts keeps the two in agreement).
+ */
+export const PACKAGED_BIN_DIR = 'bin';
+export const PACKAGED_MODELS_DIR = 'models/onnx';
+
+/** The packaged app's resources folder; undefined in plain Node (CLI, tests, the browser shell). */
+export function resourcesDir(): string | undefined {
+  return (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
+}
+
+/** The model pack of a packaged app, or null when running from source (models/paths.ts then uses models/onnx). */
+export function packagedModelsDir(): string | null {
+  const resources = resourcesDir();
+  if (!resources) return null;
+  const dir = path.join(resources, ...PACKAGED_MODELS_DIR.split('/'));
+  return fs.existsSync(dir) ? dir : null;
+}
 
 export interface ToolPaths {
   readonly ffmpeg: string;
@@ -25,9 +46,9 @@ function resolveTool(name: 'ffmpeg' | 'ffprobe'): string {
   const env = process.env[name === 'ffmpeg' ? 'SIGHTLINE_FFMPEG' : 'SIGHTLINE_FFPROBE'];
   if (env) return checkExecutable(env, name);
   // Packaged app: electron-builder copies the binaries to resources/bin (see build/electron-builder.yml).
-  const resources = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
+  const resources = resourcesDir();
   if (resources) {
-    const packaged = path.join(resources, 'bin', exe);
+    const packaged = path.join(resources, PACKAGED_BIN_DIR, exe);
     if (fs.existsSync(packaged)) return checkExecutable(packaged, name);
   }
   try {
