@@ -6,6 +6,7 @@
  * Channel names are `domain:verb`.
  */
 import { z } from 'zod';
+import type { AnalysisRun, DetectionSummary, FaceBox, TrackSummary } from '../core/analysis/results';
 import type { AuditEntry, VerifyResult } from '../core/audit';
 import type { AuditExportResult } from '../core/auditExport';
 import type { CaseInfo } from '../core/case';
@@ -72,6 +73,26 @@ export interface FolderListing {
   readonly places: { readonly label: string; readonly path: string }[];
 }
 
+/** A face detection with its aligned crop as a media file. */
+export interface DetectionView extends DetectionSummary {
+  readonly crop: MediaRef;
+}
+
+export interface TrackView extends Omit<TrackSummary, 'best'> {
+  readonly best: DetectionView[];
+}
+
+export interface TrackListView {
+  /** The run shown (the newest unless one was asked for); null when the clip was never analysed. */
+  readonly run: AnalysisRun | null;
+  readonly tracks: TrackView[];
+}
+
+export interface FrameFaces {
+  readonly runId: number | null;
+  readonly faces: FaceBox[];
+}
+
 const Id = z.number().int().positive();
 const FrameIndex = z.number().int().nonnegative();
 const NonEmpty = z.string().trim().min(1).max(500);
@@ -129,6 +150,17 @@ export const channels = {
 
   'jobs:list': channel<Job[]>()(NoInput),
   'jobs:cancel': channel<Job>()(z.object({ jobId: Id }).strict()),
+
+  /** Analyse a clip: find, track and rank its faces (a job; progress arrives as `jobs:progress`). */
+  'analysis:start': channel<Job>()(z.object({ evidenceId: Id, step: z.number().int().min(1).max(10000).optional() }).strict()),
+  /** The analysis runs of an evidence item, newest first (the newest is what the views show). */
+  'analysis:runs': channel<AnalysisRun[]>()(z.object({ evidenceId: Id }).strict()),
+  /** Face boxes on one frame, for the overlay (interpolated ones between analysed frames are marked). */
+  'faces:forFrame': channel<FrameFaces>()(z.object({ evidenceId: Id, index: FrameIndex, runId: Id.optional() }).strict()),
+  /** Face tracks in order of appearance, each with its best detections (crops) first. */
+  'tracks:list': channel<TrackListView>()(z.object({ evidenceId: Id, runId: Id.optional(), best: z.number().int().min(1).max(50).optional() }).strict()),
+  /** Every detection of a track, best first. */
+  'tracks:detections': channel<DetectionView[]>()(z.object({ trackId: Id }).strict()),
 } as const;
 
 export type Channels = typeof channels;
