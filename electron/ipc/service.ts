@@ -5,6 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { closeSharedPool } from '../core/analysis/workerPool';
+import { facesForFrame, listRuns, listTracks, trackDetections, type DetectionSummary } from '../core/analysis/results';
 import { APP_VERSION } from '../core/appInfo';
 import { createCase, openCase, type CaseHandle } from '../core/case';
 import { SightlineError, toErrorInfo } from '../core/errors';
@@ -103,6 +105,14 @@ export class AppService {
       'audit:export': (i) => exportAuditLog(this.requireCase().handle, i.format, i.path),
       'jobs:list': () => this.requireCase().jobs.list(),
       'jobs:cancel': (i) => this.requireCase().jobs.cancel(i.jobId),
+      'analysis:start': (i) => this.requireCase().jobs.enqueue('analyze', { evidenceId: i.evidenceId, settings: i.step ? { step: i.step } : {} }),
+      'analysis:runs': (i) => listRuns(this.requireCase().handle, i.evidenceId),
+      'faces:forFrame': (i) => facesForFrame(this.requireCase().handle, i.evidenceId, i.index, i.runId),
+      'tracks:list': (i) => {
+        const { run, tracks } = listTracks(this.requireCase().handle, i.evidenceId, { ...(i.runId ? { runId: i.runId } : {}), best: i.best ?? 5 });
+        return { run, tracks: tracks.map((t) => ({ ...t, best: t.best.map((d) => this.detectionView(d)) })) };
+      },
+      'tracks:detections': (i) => trackDetections(this.requireCase().handle, i.trackId).map((d) => this.detectionView(d)),
     };
   }
 
@@ -148,6 +158,11 @@ export class AppService {
 
   async dispose(): Promise<void> {
     await this.closeCase();
+    await closeSharedPool();
+  }
+
+  private detectionView(d: DetectionSummary): DetectionSummary & { crop: MediaRef } {
+    return { ...d, crop: `derived/${d.cropSha256}.png` };
   }
 
   private toMediaRef(abs: string): MediaRef {
