@@ -19,7 +19,7 @@ import { AppService } from '../../electron/ipc/service';
 import type { EventName, Events } from '../../electron/ipc/contract';
 import type { ClientMessage, ServerMessage } from '../../electron/ipc/transport';
 import { contentSecurityPolicy, mimeType, resolveStaticFile, securityHeaders } from '../../electron/shell/webPolicy';
-import { browserShell } from './browserShell';
+import { browserShell } from '../../electron/shell/browserShell';
 
 export interface HarnessOptions {
   /** Settings (recent cases) live here. */

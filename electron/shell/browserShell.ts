@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CASE_SUFFIX } from '../../electron/core/case';
-import { SightlineError, fromSystemError } from '../../electron/core/errors';
-import type { FolderEntry, FolderListing } from '../../electron/ipc/contract';
-import type { Shell } from '../../electron/ipc/service';
+import { CASE_SUFFIX } from '../core/case';
+import { SightlineError, fromSystemError } from '../core/errors';
+import type { FolderEntry, FolderListing } from '../ipc/contract';
+import type { Shell } from '../ipc/service';
 
 /** A folder with thousands of files is listed in part rather than freezing the dialog. */
 const MAX_ENTRIES = 5000;
