@@ -94,6 +94,14 @@ async function startHarness(dataDir: string, casesDir: string): Promise<Harness>
   };
 }
 
+/** Uncaught errors and CSP violations in the page: a test with any of them fails (never a silent blank view). */
+function watchPage(page: Page, problems: string[]): void {
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
+  });
+}
+
 function watchNetwork(page: Page, external: string[]): void {
   page.on('request', (r) => {
     if (!isLocal(r.url())) external.push(`${r.method()} ${r.url()}`);
@@ -145,6 +153,7 @@ export const test = base.extend<{ app: SightlineApp }, { media: Media; browserOn
     const casesDir = path.join(root, 'cases');
     fs.mkdirSync(casesDir, { recursive: true });
     const external: string[] = [];
+    const problems: string[] = [];
     let page: Page;
     let harness: Harness | undefined;
 
@@ -161,6 +170,7 @@ export const test = base.extend<{ app: SightlineApp }, { media: Media; browserOn
       });
       page = await electronApp.firstWindow();
       watchNetwork(page, external);
+      watchPage(page, problems);
     } else {
       assertBuilt();
       harness = await startHarness(dataDir, casesDir);
@@ -168,6 +178,7 @@ export const test = base.extend<{ app: SightlineApp }, { media: Media; browserOn
       const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
       page = await context.newPage();
       watchNetwork(page, external);
+      watchPage(page, problems);
       await page.goto(harness.url);
     }
     await expect(page.locator('.topbar')).toBeVisible();
@@ -219,6 +230,7 @@ export const test = base.extend<{ app: SightlineApp }, { media: Media; browserOn
     await harness?.stop();
     if (!process.env.SIGHTLINE_KEEP_TMP) fs.rmSync(root, { recursive: true, force: true });
     expect(external, 'the app made requests outside loopback').toEqual([]);
+    expect(problems, 'uncaught errors or CSP violations in the page').toEqual([]);
   },
 });
 

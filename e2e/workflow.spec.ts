@@ -10,7 +10,6 @@ import { CASE, createCase, expectFrame, importFiles, jobRow, openClip, progressE
 test('create a case and import two clips through the file dialog; progress reaches 100%', async ({ app, media }) => {
   const { page } = app;
   await expect(page.getByRole('form', { name: 'New case' })).toBeVisible();
-  await app.shot('start');
 
   const caseDir = await createCase(app);
   expect(fs.existsSync(path.join(caseDir, 'case.db'))).toBe(true);
@@ -59,6 +58,17 @@ test('create a case and import two clips through the file dialog; progress reach
   await expect(rowA.locator('td.hash')).toContainText(sha.slice(0, 12));
   await app.dismissToasts();
   await app.shot('case');
+
+  // Close the case; it is in the recent list; open it again and its evidence is there.
+  await page.getByRole('button', { name: 'Close case' }).click();
+  const recent = page.getByRole('list', { name: 'Recent cases' });
+  await expect(recent.getByRole('button')).toHaveCount(1);
+  await expect(recent).toContainText(CASE.caseNumber);
+  await expect(recent).toContainText(caseDir);
+  await app.shot('start');
+  await recent.getByRole('button', { name: new RegExp(CASE.caseNumber) }).click();
+  await expect(page.locator('.case-chip')).toContainText(CASE.caseNumber);
+  await expect(page.getByRole('table', { name: 'Evidence' }).getByTestId('evidence-row')).toHaveCount(2);
 });
 
 test('step, jump, zoom and export frames; the audit view shows it all with an intact chain', async ({ app, media }) => {

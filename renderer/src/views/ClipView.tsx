@@ -53,9 +53,39 @@ function FrameBox({ shown, last, onGo }: { readonly shown: number | null; readon
   );
 }
 
+/** The pixel under the pointer: its own component, so pointer moves repaint one line, not the view. */
+function CursorReadout() {
+  const cursor = useZoom((s) => s.cursor);
+  return <span className="mono muted">{cursor ? `x ${cursor.x}  y ${cursor.y}` : ''}</span>;
+}
+
+function ZoomControls() {
+  const scale = useZoom((s) => s.scale);
+  const fit = useZoom((s) => s.fit);
+  const z = useZoom.getState();
+  return (
+    <div className="zoom-controls" role="group" aria-label="Zoom">
+      <button type="button" className="small" onClick={() => z.zoomAt(0.8)} title="Zoom out (−)">
+        −
+      </button>
+      <span className="mono zoom-level" data-testid="zoom-level">
+        {Math.round(scale * 100)}%
+      </span>
+      <button type="button" className="small" onClick={() => z.zoomAt(1.25)} title="Zoom in (+)">
+        +
+      </button>
+      <button type="button" className={`small ${fit ? 'active' : ''}`} onClick={() => z.fitToView()} title="Fit (0)">
+        Fit
+      </button>
+      <button type="button" className="small" onClick={() => z.setScale(1)} title="Actual pixels (1)">
+        1:1
+      </button>
+    </div>
+  );
+}
+
 export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
   const clip = useClip();
-  const zoom = useZoom();
   const { evidence, shown, target } = clip;
 
   useEffect(() => {
@@ -139,23 +169,7 @@ export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
         </div>
         <span className="spacer" />
         <FrameBox shown={shown?.index ?? null} last={last} onGo={(i) => clip.goTo(i)} />
-        <div className="zoom-controls" role="group" aria-label="Zoom">
-          <button type="button" className="small" onClick={() => zoom.zoomAt(0.8)} title="Zoom out (−)">
-            −
-          </button>
-          <span className="mono zoom-level" data-testid="zoom-level">
-            {Math.round(zoom.scale * 100)}%
-          </span>
-          <button type="button" className="small" onClick={() => zoom.zoomAt(1.25)} title="Zoom in (+)">
-            +
-          </button>
-          <button type="button" className={`small ${zoom.fit ? 'active' : ''}`} onClick={() => zoom.fitToView()} title="Fit (0)">
-            Fit
-          </button>
-          <button type="button" className="small" onClick={() => zoom.setScale(1)} title="Actual pixels (1)">
-            1:1
-          </button>
-        </div>
+        <ZoomControls />
         <button type="button" className="primary" onClick={exportFrame} disabled={!shown} data-testid="export-frame">
           Export frame
         </button>
@@ -179,7 +193,7 @@ export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
         <span title="MD5 of the decoded pixels, as recorded at import">
           pixels <span className="mono muted">{shown ? shortHash(shown.md5, 8) : '—'}</span>
         </span>
-        <span className="mono muted">{zoom.cursor ? `x ${zoom.cursor.x}  y ${zoom.cursor.y}` : ''}</span>
+        <CursorReadout />
         <span className="spacer" />
         {clip.loading && target !== shown?.index && (
           <span className="muted" data-testid="frame-pending">
