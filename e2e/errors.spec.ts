@@ -19,6 +19,16 @@ test('a corrupt file fails its import with a readable message; the case stays us
   await expect(page.getByRole('table', { name: 'Evidence' })).toHaveCount(0);
   await app.shot('import-error');
 
+  // Something dropped that has no path on disk (all a browser can offer) is explained, not silently ignored.
+  const dropped = await page.evaluateHandle(() => {
+    const g = globalThis as unknown as { DataTransfer: new () => { items: { add(f: unknown): void } }; File: new (parts: string[], name: string) => unknown };
+    const dt = new g.DataTransfer();
+    dt.items.add(new g.File(['not a clip'], 'clip.mp4'));
+    return dt;
+  });
+  await page.dispatchEvent('.case-view', 'drop', { dataTransfer: dropped });
+  await expect(page.getByTestId('toast-info')).toContainText(app.shell === 'browser' ? 'cannot be located from a browser' : 'Nothing to import');
+
   // The case goes on: a good clip imports and its frames show.
   await importFiles(app, [media.clipB]);
   await expect(jobRow(app, path.basename(media.clipB))).toHaveAttribute('data-state', 'succeeded');

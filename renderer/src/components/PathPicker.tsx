@@ -75,17 +75,21 @@ export function PathPicker() {
               </button>
             ))}
           </nav>
-          <ul className="picker-list" ref={list} aria-label="Folder contents" aria-busy={loading}>
+          <ul className="picker-list" ref={list} role="listbox" aria-label="Folder contents" aria-busy={loading} aria-multiselectable={!folderMode}>
             {error && (
-              <li className="error-text" role="alert">
+              <li className="error-text" role="alert" aria-live="assertive">
                 {error}
               </li>
             )}
-            {listing?.entries.length === 0 && !error && <li className="empty">This folder is empty.</li>}
+            {listing?.entries.length === 0 && !error && (
+              <li className="empty" role="presentation">
+                This folder is empty.
+              </li>
+            )}
             {listing?.entries.map((e) => {
               const isSel = selected.includes(e.path);
               return (
-                <li key={e.path}>
+                <li key={e.path} role="presentation">
                   <div
                     role="option"
                     aria-selected={isSel}

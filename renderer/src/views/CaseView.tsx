@@ -56,8 +56,12 @@ export function CaseView() {
     const b = bridge();
     const paths = files.map((f) => b.pathForFile?.(f)).filter((p): p is string => !!p);
     if (paths.length === 0) {
-      // A browser never reveals where a dropped file lives; only the desktop app can import by dropping.
-      push('info', 'Dropped files cannot be located from a browser', 'Use Import… (Ctrl+I) to choose them; drag-and-drop works in the desktop app.');
+      if (useApp.getState().info?.shell === 'browser') {
+        // A browser never reveals where a dropped file lives; only the desktop app can import by dropping.
+        push('info', 'Dropped files cannot be located from a browser', 'Use Import… (Ctrl+I) to choose them; drag-and-drop works in the desktop app.');
+      } else {
+        push('info', 'Nothing to import', 'The dropped items are not files on this computer.');
+      }
       return;
     }
     void queue(paths);
