@@ -24,7 +24,8 @@ const MEDIA_EXTENSIONS = ['mp4', 'mov', 'm4v', 'avi', 'mkv', 'webm', 'wmv', 'asf
 
 // Before `ready`: standard + secure make the schemes real origins (CSP 'self', fetch, module scripts).
 protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  // corsEnabled: Vite emits `<script type="module" crossorigin>`, fetched in CORS mode even from its own origin.
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
   { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
 
