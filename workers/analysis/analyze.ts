@@ -69,6 +69,9 @@ export interface AnalyzeStats {
   readonly tilesRun: number;
   readonly tilesReused: number;
   readonly tilesFlat: number;
+  /** Of the detect stage: time inside the detector network, and resampling windows + the change test. */
+  readonly detectorNetworkMs: number;
+  readonly detectorPrepareMs: number;
   /** Milliseconds per stage, summed over the run (decode = time waiting for ffmpeg's next frame). */
   readonly stageMs: Record<StageName, number>;
   readonly wallMs: number;
@@ -115,6 +118,7 @@ export async function runAnalysis(raw: unknown, ctx: TaskContext): Promise<Analy
     minScore: s.detector.minScore,
     iouThreshold: s.detector.iouThreshold,
     containThreshold: s.detector.containThreshold,
+    maxBoxWidth: s.detector.maxBoxWidth,
     batch: s.detector.batch,
     reuse: s.detector.reuse,
     flatStd: s.detector.flatStd,
@@ -215,6 +219,8 @@ export async function runAnalysis(raw: unknown, ctx: TaskContext): Promise<Analy
       tilesRun: detector.stats.tilesRun,
       tilesReused: detector.stats.tilesReused,
       tilesFlat: detector.stats.tilesFlat,
+      detectorNetworkMs: detector.stats.detectorMs,
+      detectorPrepareMs: detector.stats.prepareMs,
       stageMs,
       wallMs: performance.now() - t0,
     },

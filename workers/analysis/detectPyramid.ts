@@ -226,6 +226,7 @@ export class PyramidDetector {
       const x1 = boxes[o + 3]! * S;
       if ((!tile.frameEdge.left && x0 <= edge) || (!tile.frameEdge.top && y0 <= edge)) continue;
       if ((!tile.frameEdge.right && x1 >= tile.outW - edge) || (!tile.frameEdge.bottom && y1 >= tile.outH - edge)) continue;
+      if (tile.hasCoarser && x1 - x0 > this.opts.maxBoxWidth) continue;
       const fx0 = Math.max(0, tile.x0 + x0 / tile.scale);
       const fy0 = Math.max(0, tile.y0 + y0 / tile.scale);
       const fx1 = Math.min(width, tile.x0 + x1 / tile.scale);

@@ -31,6 +31,7 @@ export const AnalysisSettings = z
         minScore: z.number().min(0.05).max(0.99).default(DEFAULT_DETECTOR_OPTIONS.minScore),
         iouThreshold: z.number().min(0.05).max(0.95).default(DEFAULT_DETECTOR_OPTIONS.iouThreshold),
         containThreshold: z.number().min(0.05).max(1.01).default(DEFAULT_DETECTOR_OPTIONS.containThreshold),
+        maxBoxWidth: z.number().min(32).max(4096).default(DEFAULT_DETECTOR_OPTIONS.maxBoxWidth),
         batch: z.number().int().min(1).max(32).default(DEFAULT_DETECTOR_OPTIONS.batch),
         reuse: z
           .object({ enabled: z.boolean().default(DEFAULT_DETECTOR_OPTIONS.reuse.enabled), threshold: z.number().min(0).max(255).default(DEFAULT_DETECTOR_OPTIONS.reuse.threshold) })

@@ -49,7 +49,7 @@ describe('scale pyramid', () => {
     const frame = new Uint8Array(W * H * 3);
     for (let i = 0; i < W * H; i++) frame.fill(i * 5, i * 3, i * 3 + 3);
     const dst = new Float32Array(DETECTOR_INPUT * DETECTOR_INPUT * 3);
-    const base = { level: 0, key: 'k', x0: 0, y0: 0, w: W, h: H, frameEdge: { left: true, top: true, right: true, bottom: true } };
+    const base = { level: 0, key: 'k', x0: 0, y0: 0, w: W, h: H, hasCoarser: false, frameEdge: { left: true, top: true, right: true, bottom: true } };
     fillTileTensor(frame, W, H, { ...base, scale: 1, outW: W, outH: H }, dst, 0);
     expect(dst[(1 * DETECTOR_INPUT + 2) * 3]).toBeCloseTo(frame[(1 * W + 2) * 3]!, 5);
     expect(dst[(1 * DETECTOR_INPUT + W) * 3]).toBe(0);

@@ -41,6 +41,8 @@ export interface Tile {
   /** Size of the resampled window in the detector input (top-left aligned, the rest is black padding). */
   readonly outW: number;
   readonly outH: number;
+  /** Whether a coarser level exists: then faces too big for this level's detector input are left to it. */
+  readonly hasCoarser: boolean;
   /** Which window edges are frame edges: a box may touch those (a face cut by the frame is still a face). */
   readonly frameEdge: { readonly left: boolean; readonly top: boolean; readonly right: boolean; readonly bottom: boolean };
 }
@@ -103,13 +105,16 @@ export function planPyramid(width: number, height: number, levels: readonly Leve
           h: winH,
           outW: Math.min(DETECTOR_INPUT, Math.round(winW * scale)),
           outH: Math.min(DETECTOR_INPUT, Math.round(winH * scale)),
+          hasCoarser: false,
           frameEdge: { left: x0 === 0, top: y0 === 0, right: x0 + winW >= width, bottom: y0 + winH >= height },
         });
       }
     }
     plans.push({ name, scale, tiles });
   }
-  return { width, height, levels: plans, tiles: plans.flatMap((p) => p.tiles) };
+  const coarsest = Math.min(...plans.map((p) => p.scale));
+  const levelsOut = plans.map((p) => ({ ...p, tiles: p.tiles.map((t) => ({ ...t, hasCoarser: p.scale > coarsest })) }));
+  return { width, height, levels: levelsOut, tiles: levelsOut.flatMap((p) => p.tiles) };
 }
 
 /** Filter taps of a 1-D resampling: output sample i reads src[idx[start[i] … start[i]+count[i]−1]] with weights. */
@@ -182,8 +187,16 @@ export function fillTileTensor(frame: Uint8Array, width: number, height: number,
   const outW = tile.outW;
   const outH = tile.outH;
   const S = DETECTOR_INPUT;
-  dst.fill(0, offset, offset + S * S * 3);
-  // Horizontal pass over the source rows the vertical taps need (each needed row once).
+  // Black padding right of and below the content (face-api letterboxes the same way).
+  if (outW < S) for (let r = 0; r < outH; r++) dst.fill(0, offset + (r * S + outW) * 3, offset + (r + 1) * S * 3);
+  if (outH < S) dst.fill(0, offset + outH * S * 3, offset + S * S * 3);
+  // Separable: the pass that shrinks more goes first, so the second pass works on fewer samples.
+  if (tile.scale < 1) verticalFirst(frame, width, x, y, outW, outH, dst, offset);
+  else horizontalFirst(frame, width, height, x, y, outW, outH, dst, offset);
+}
+
+function horizontalFirst(frame: Uint8Array, width: number, height: number, x: Taps, y: Taps, outW: number, outH: number, dst: Float32Array, offset: number): void {
+  const S = DETECTOR_INPUT;
   let rowLo = height;
   let rowHi = -1;
   for (let i = 0; i < y.idx.length; i++) {
@@ -192,38 +205,68 @@ export function fillTileTensor(frame: Uint8Array, width: number, height: number,
     if (r > rowHi) rowHi = r;
   }
   const rows = rowHi - rowLo + 1;
-  const tmp = new Float32Array(rows * outW * 3);
-  for (let r = 0; r < rows; r++) {
-    const src = (rowLo + r) * width * 3;
-    const out = r * outW * 3;
-    for (let o = 0; o < outW; o++) {
-      let acc0 = 0;
-      let acc1 = 0;
-      let acc2 = 0;
-      const s = x.start[o]!;
-      const e = s + x.count[o]!;
-      for (let k = s; k < e; k++) {
-        const p = src + x.idx[k]! * 3;
-        const wgt = x.weight[k]!;
-        acc0 += frame[p]! * wgt;
-        acc1 += frame[p + 1]! * wgt;
-        acc2 += frame[p + 2]! * wgt;
-      }
-      tmp[out + o * 3] = acc0;
-      tmp[out + o * 3 + 1] = acc1;
-      tmp[out + o * 3 + 2] = acc2;
-    }
-  }
-  // Vertical pass into the tensor.
   const rowLen = outW * 3;
+  const tmp = new Float32Array(rows * rowLen);
+  for (let r = 0; r < rows; r++) resampleRow(frame, (rowLo + r) * width * 3, x, outW, tmp, r * rowLen);
   for (let o = 0; o < outH; o++) {
+    const out = offset + o * S * 3;
     const s = y.start[o]!;
     const e = s + y.count[o]!;
-    const out = offset + o * S * 3;
-    for (let k = s; k < e; k++) {
+    // First tap assigns, later taps accumulate: no separate clearing pass.
+    const src0 = (y.idx[s]! - rowLo) * rowLen;
+    const w0 = y.weight[s]!;
+    for (let i = 0; i < rowLen; i++) dst[out + i] = tmp[src0 + i]! * w0;
+    for (let k = s + 1; k < e; k++) {
       const src = (y.idx[k]! - rowLo) * rowLen;
       const wgt = y.weight[k]!;
       for (let i = 0; i < rowLen; i++) dst[out + i]! += tmp[src + i]! * wgt;
     }
+  }
+}
+
+function verticalFirst(frame: Uint8Array, width: number, x: Taps, y: Taps, outW: number, outH: number, dst: Float32Array, offset: number): void {
+  const S = DETECTOR_INPUT;
+  // Only the source columns the horizontal taps read.
+  let colLo = width;
+  let colHi = -1;
+  for (let i = 0; i < x.idx.length; i++) {
+    const c = x.idx[i]!;
+    if (c < colLo) colLo = c;
+    if (c > colHi) colHi = c;
+  }
+  const cols = colHi - colLo + 1;
+  const line = new Float32Array(cols * 3);
+  const shifted: Taps = { start: x.start, count: x.count, idx: x.idx.map((i) => i - colLo), weight: x.weight };
+  for (let o = 0; o < outH; o++) {
+    const s = y.start[o]!;
+    const e = s + y.count[o]!;
+    line.fill(0);
+    for (let k = s; k < e; k++) {
+      const src = (y.idx[k]! * width + colLo) * 3;
+      const wgt = y.weight[k]!;
+      for (let i = 0; i < cols * 3; i++) line[i]! += frame[src + i]! * wgt;
+    }
+    resampleRow(line, 0, shifted, outW, dst, offset + o * S * 3);
+  }
+}
+
+/** One row through the horizontal taps: RGB samples from `src` at `base` into `out` at `at`. */
+function resampleRow(src: ArrayLike<number>, base: number, x: Taps, outW: number, out: Float32Array, at: number): void {
+  for (let o = 0; o < outW; o++) {
+    let acc0 = 0;
+    let acc1 = 0;
+    let acc2 = 0;
+    const s = x.start[o]!;
+    const e = s + x.count[o]!;
+    for (let k = s; k < e; k++) {
+      const p = base + x.idx[k]! * 3;
+      const wgt = x.weight[k]!;
+      acc0 += src[p]! * wgt;
+      acc1 += src[p + 1]! * wgt;
+      acc2 += src[p + 2]! * wgt;
+    }
+    out[at + o * 3] = acc0;
+    out[at + o * 3 + 1] = acc1;
+    out[at + o * 3 + 2] = acc2;
   }
 }
