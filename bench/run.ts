@@ -3,6 +3,7 @@
  * passes or fails; the test suite never times anything.
  */
 import os from 'node:os';
+import { benchAnalysis } from './analysis';
 import { benchImport } from './import';
 import { benchModels } from './models';
 
@@ -12,6 +13,7 @@ type Bench = { name: string; run: () => Promise<void> };
 const SECTIONS: Bench[] = [
   { name: 'import', run: benchImport },
   { name: 'models', run: benchModels },
+  { name: 'analysis', run: benchAnalysis },
 ];
 
 async function main(): Promise<void> {
