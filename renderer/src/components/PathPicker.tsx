@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import type { FolderEntry } from '../../../electron/ipc/contract';
 import { bytes, dateTime } from '../lib/format';
 import { usePicker } from '../stores/pickerStore';
@@ -8,13 +8,8 @@ import { usePicker } from '../stores/pickerStore';
  * Folders: double-click or Enter to go in. A path can be typed or pasted in the location field.
  */
 export function PathPicker() {
-  const { request, listing, selected, error, loading, browse, toggle, confirm, cancel } = usePicker();
-  const [location, setLocation] = useState('');
+  const { request, listing, location, selected, error, loading, browse, setLocation, toggle, confirm, cancel } = usePicker();
   const list = useRef<HTMLUListElement>(null);
-
-  useEffect(() => {
-    if (listing) setLocation(listing.dir);
-  }, [listing]);
 
   useEffect(() => {
     if (!request) return;

@@ -18,22 +18,29 @@ interface Request {
 interface PickerState {
   request: Request | null;
   listing: FolderListing | null;
+  /** The location field: the listed folder, or what the investigator is typing. */
+  location: string;
   selected: string[];
   error: string | null;
   loading: boolean;
   open(mode: PickerMode, title: string, startDir?: string): Promise<string[] | null>;
   browse(dir?: string): Promise<void>;
+  setLocation(text: string): void;
   toggle(path: string, additive: boolean): void;
   confirm(paths?: string[]): void;
   cancel(): void;
 }
 
-/** Only the latest listing asked for is shown (a slow folder must not replace the one typed after it). */
+/**
+ * Only the latest listing asked for is shown, and none once the investigator starts typing a location: a slow
+ * folder must never replace what was typed after it was asked for.
+ */
 let browseSeq = 0;
 
 export const usePicker = create<PickerState>()((set, get) => ({
   request: null,
   listing: null,
+  location: '',
   selected: [],
   error: null,
   loading: false,
@@ -49,12 +56,16 @@ export const usePicker = create<PickerState>()((set, get) => ({
     set({ loading: true, error: null });
     try {
       const listing = await call('dialog:listFolder', dir ? { dir } : {});
-      if (seq === browseSeq) set({ listing, selected: [] });
+      if (seq === browseSeq) set({ listing, selected: [], location: listing.dir });
     } catch (e) {
       if (seq === browseSeq) set({ error: describeError(e) });
     } finally {
       if (seq === browseSeq) set({ loading: false });
     }
+  },
+  setLocation(text) {
+    browseSeq++;
+    set({ location: text, loading: false });
   },
   toggle(path, additive) {
     const { selected, request } = get();
