@@ -8,4 +8,5 @@ export const TASKS: Readonly<Record<string, () => Promise<TaskFn>>> = {
   'diag.fail': async () => diag.fail,
   // Loaded on first use: it pulls in onnxruntime and the face models.
   analyze: async () => (require('../analysis/analyze') as typeof import('../analysis/analyze')).analyze,
+  enhance: async () => (require('../enhance/task') as typeof import('../enhance/task')).enhance,
 };
