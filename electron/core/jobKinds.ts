@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { analyzeJob } from './analysis/analysisJob';
+import { enhanceJob, replayJob } from './enhance/enhanceJob';
 import { importEvidence } from './evidence';
 import { SightlineError } from './errors';
 import type { JobHandler } from './jobs';
@@ -30,9 +31,11 @@ export const importJob: JobHandler = {
 };
 
 export function defaultJobHandlers(): Map<string, JobHandler> {
-  // analyze runs in the process's shared worker pool (created on first use).
+  // analyze, enhance and replay run in the process's shared worker pool (created on first use).
   return new Map<string, JobHandler>([
     ['import', importJob],
     ['analyze', analyzeJob()],
+    ['enhance', enhanceJob()],
+    ['replay', replayJob()],
   ]);
 }
