@@ -6,7 +6,7 @@
  * on every document, no navigation, no new windows, no webviews, no permissions, and no network: requests to
  * http(s)/ws(s) are cancelled, so the window can show nothing that is not in the app or in the open case.
  */
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, utilityProcess, type IpcMainInvokeEvent } from 'electron';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +14,7 @@ import { APP_ROOT } from './core/appInfo';
 import { AppService, type Shell } from './ipc/service';
 import { APP_HOST, APP_SCHEME, IPC_EVENT, IPC_INVOKE, MEDIA_HOST, MEDIA_SCHEME } from './ipc/transport';
 import { contentSecurityPolicy, mimeType, resolveStaticFile, securityHeaders } from './shell/webPolicy';
+import { setWorkerSpawner, type WorkerSpawner } from '../workers/pool';
 
 const RENDERER_DIR = path.join(APP_ROOT, 'renderer', 'dist');
 /** Bundled (sandboxed preloads cannot require local modules): see electron/preload.vite.config.ts. */
@@ -31,6 +32,23 @@ protocol.registerSchemesAsPrivileged([
 
 // Tests and portable installs point the settings elsewhere; must happen before anything reads userData.
 if (process.env.SIGHTLINE_USER_DATA) app.setPath('userData', path.resolve(process.env.SIGHTLINE_USER_DATA));
+
+/** Pipeline workers run as Electron utility processes (sandboxed from the window, no renderer privileges). */
+const utilitySpawner: WorkerSpawner = (entry, opts) => {
+  const child = utilityProcess.fork(entry, [], { env: opts.env, execArgv: opts.execArgv, serviceName: 'Sightline worker', stdio: 'inherit' });
+  return {
+    get pid() {
+      return child.pid;
+    },
+    send: (m) => child.postMessage(m),
+    onMessage: (fn) => child.on('message', (m) => fn(m as Parameters<typeof fn>[0])),
+    onExit: (fn) => child.on('exit', (code) => fn(code, null)),
+    kill: () => {
+      child.kill();
+    },
+  };
+};
+setWorkerSpawner(utilitySpawner);
 
 let win: BrowserWindow | null = null;
 let service: AppService | null = null;
