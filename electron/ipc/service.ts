@@ -9,6 +9,9 @@ import { closeSharedPool } from '../core/analysis/workerPool';
 import { facesForFrame, listRuns, listTracks, trackDetections, type DetectionSummary } from '../core/analysis/results';
 import { APP_VERSION } from '../core/appInfo';
 import { createCase, openCase, type CaseHandle } from '../core/case';
+import { getGuardSettings, setGuardThresholds } from '../core/enhance/guardSettings';
+import { getEnhancement, listEnhancements, listReplays, planSelection, saveSelection, type Enhancement } from '../core/enhance/records';
+import { resolveEnhanceSettings } from '../../workers/enhance/settings';
 import { SightlineError, toErrorInfo } from '../core/errors';
 import { listEvidence } from '../core/evidence';
 import { exportFrame, frameTimes, getFrame, thumbnailStrip } from '../core/frames';
@@ -23,6 +26,7 @@ import {
   type ChannelInput,
   type ChannelName,
   type ChannelOutput,
+  type EnhancementView,
   type EventName,
   type Events,
   type FolderListing,
@@ -113,6 +117,33 @@ export class AppService {
         return { run, tracks: tracks.map((t) => ({ ...t, best: t.best.map((d) => this.detectionView(d)) })) };
       },
       'tracks:detections': (i) => trackDetections(this.requireCase().handle, i.trackId).map((d) => this.detectionView(d)),
+      'enhance:suggest': (i) => {
+        const p = planSelection(this.requireCase().handle, i.trackId, { best: i.best });
+        return { frames: p.picks.map((d) => d.frame), referenceFrame: p.reference.frame, rule: p.rule };
+      },
+      'enhance:start': (i) => {
+        const { handle, jobs } = this.requireCase();
+        const settings = resolveEnhanceSettings({ mode: i.mode, ...(i.scale ? { scale: i.scale } : {}) });
+        const selection = saveSelection(handle, i.trackId, i.frames ? { frames: i.frames } : { best: i.best! });
+        return { selection, job: jobs.enqueue('enhance', { trackId: i.trackId, selectionId: selection.id, settings }) };
+      },
+      'enhance:list': (i) => {
+        const c = this.requireCase().handle;
+        return listEnhancements(c, { ...(i.trackId ? { trackId: i.trackId } : {}), ...(i.evidenceId ? { evidenceId: i.evidenceId } : {}) }).map((e) => this.enhancementView(e));
+      },
+      'enhance:get': (i) => this.enhancementView(getEnhancement(this.requireCase().handle, i.enhancementId)),
+      'enhance:replay': (i) => {
+        const { handle, jobs } = this.requireCase();
+        getEnhancement(handle, i.enhancementId);
+        return jobs.enqueue('replay', { enhancementId: i.enhancementId });
+      },
+      'guard:get': () => getGuardSettings(this.requireCase().handle),
+      'guard:set': (i) =>
+        setGuardThresholds(
+          this.requireCase().handle,
+          { ...(i.minQuality !== undefined ? { minQuality: i.minQuality } : {}), ...(i.minSimilarity !== undefined ? { minSimilarity: i.minSimilarity } : {}) },
+          i.reason,
+        ),
     };
   }
 
@@ -163,6 +194,22 @@ export class AppService {
 
   private detectionView(d: DetectionSummary): DetectionSummary & { crop: MediaRef } {
     return { ...d, crop: `derived/${d.cropSha256}.png` };
+  }
+
+  private enhancementView(e: Enhancement): EnhancementView {
+    const ref = (sha: string): MediaRef => `derived/${sha}.png`;
+    return {
+      ...e,
+      media: {
+        output: ref(e.outputSha256),
+        source: ref(e.sourceSha256),
+        sourceChip: ref(e.guard.sourceChip),
+        enhancedChip: ref(e.guard.enhancedChip),
+        inputs: e.inputs.map((x) => ({ frame: x.frame, media: ref(x.sha256) })),
+        contributions: (e.contributions ?? []).map((x) => ({ frame: x.frame, media: ref(x.map.sha256) })),
+      },
+      replays: listReplays(this.requireCase().handle, e.id),
+    };
   }
 
   private toMediaRef(abs: string): MediaRef {
