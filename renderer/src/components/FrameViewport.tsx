@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { useZoom } from '../stores/zoomStore';
 
 interface Props {
@@ -7,13 +7,15 @@ interface Props {
   readonly height: number;
   readonly frameIndex: number | null;
   readonly alt: string;
+  /** Drawn over the frame (the face boxes), positioned by its own use of the zoom store. */
+  readonly children?: ReactNode;
 }
 
 /**
  * The frame at any zoom with nearest-neighbour pixels (`image-rendering: pixelated`): an investigator judges
  * individual pixels, so nothing here smooths or resamples them. Wheel zooms at the pointer; drag pans.
  */
-export function FrameViewport({ url, width, height, frameIndex, alt }: Props) {
+export function FrameViewport({ url, width, height, frameIndex, alt, children }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const drag = useRef<{ x: number; y: number } | null>(null);
   const scale = useZoom((s) => s.scale);
@@ -78,7 +80,7 @@ export function FrameViewport({ url, width, height, frameIndex, alt }: Props) {
       ) : (
         <div className="viewport-empty">Loading frame…</div>
       )}
+      {url && children}
     </div>
   );
 }
-

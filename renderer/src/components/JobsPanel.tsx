@@ -4,10 +4,11 @@ import { isActive, sortedJobs, useJobs } from '../stores/jobsStore';
 import { attempt } from '../stores/toastStore';
 import { ProgressBar } from './ProgressBar';
 
-const STAGE_LABEL: Record<string, string> = { copy: 'Copying', verify: 'Verifying copy', index: 'Indexing frames', probe: 'Probing' };
+const STAGE_LABEL: Record<string, string> = { copy: 'Copying', verify: 'Verifying copy', index: 'Indexing frames', probe: 'Probing', analyse: 'Analysing frames', record: 'Recording results' };
 
 function title(j: Job): string {
   const p = j.params.path;
+  if (j.kind === 'analyze' && typeof j.params.evidenceId === 'number') return `evidence #${j.params.evidenceId}`;
   return j.kind === 'import' && typeof p === 'string' ? baseName(p) : `${j.kind} #${j.id}`;
 }
 

@@ -10,6 +10,7 @@ import { useApp } from './appStore';
 import { useAudit } from './auditStore';
 import { useCase } from './caseStore';
 import { useClip } from './clipStore';
+import { useFaces } from './facesStore';
 import { useJobs } from './jobsStore';
 import { toastError, useToasts } from './toastStore';
 
@@ -47,6 +48,15 @@ export function wireEvents(b: SightlineBridge): () => void {
           .then((c) => useApp.getState().setCase(c))
           .catch(() => undefined);
       }
+      if (before !== job.state && job.kind === 'analyze' && typeof job.params.evidenceId === 'number') {
+        const what = `Analysis of evidence #${job.params.evidenceId}`;
+        if (job.state === 'succeeded') {
+          useFaces.getState().analysisDone(job.params.evidenceId);
+          const r = job.result as { detections?: number; tracks?: number } | null;
+          useToasts.getState().push('success', `${what} done`, r ? `${r.detections ?? 0} faces in ${r.tracks ?? 0} tracks` : undefined);
+        }
+        if (job.state === 'failed') toastError(`${what} failed`, new Error(job.lastError?.message ?? 'unknown error'));
+      }
       if (before !== job.state && job.kind === 'import') {
         const name = typeof job.params.path === 'string' ? baseName(job.params.path) : `job ${job.id}`;
         if (job.state === 'failed') toastError(`Import of ${name} failed`, new Error(job.lastError?.message ?? 'unknown error'));
@@ -59,12 +69,14 @@ export function wireEvents(b: SightlineBridge): () => void {
       if (!c) {
         useJobs.getState().clear();
         useClip.getState().reset();
+        useFaces.getState().reset();
         useAudit.getState().clear();
         void useCase.getState().loadRecent().catch(() => undefined);
         return;
       }
       if (prev?.caseUuid !== c.caseUuid) {
         useClip.getState().reset();
+        useFaces.getState().reset();
         useAudit.getState().clear();
         void useJobs.getState().load().catch((e: unknown) => toastError('Could not load the jobs', e));
       }

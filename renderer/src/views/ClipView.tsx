@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
+import { FaceOverlay } from '../components/FaceOverlay';
+import { FacesPanel } from '../components/FacesPanel';
 import { FrameViewport } from '../components/FrameViewport';
 import { Timeline } from '../components/Timeline';
 import { isTyping, modalOpen } from '../lib/keys';
@@ -174,7 +176,9 @@ export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
           Export frame
         </button>
       </div>
-      <FrameViewport url={shown?.url ?? null} width={evidence.width} height={evidence.height} frameIndex={shown?.index ?? null} alt={shown ? `${evidence.originalName}, frame ${shown.index}` : ''} />
+      <FrameViewport url={shown?.url ?? null} width={evidence.width} height={evidence.height} frameIndex={shown?.index ?? null} alt={shown ? `${evidence.originalName}, frame ${shown.index}` : ''}>
+        <FaceOverlay evidenceId={evidence.id} frameIndex={shown?.index ?? null} width={evidence.width} height={evidence.height} />
+      </FrameViewport>
       <div className="statusbar" data-testid="frame-status">
         <span>
           Frame{' '}
@@ -215,9 +219,10 @@ export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
         stripError={clip.stripError}
         onSeek={(i) => clip.goTo(i)}
       />
+      <FacesPanel evidenceId={evidence.id} />
       <p className="keys muted">
         <kbd>←</kbd>/<kbd>→</kbd> one frame · <kbd>Shift</kbd>+<kbd>←</kbd>/<kbd>→</kbd> ten · <kbd>Home</kbd>/<kbd>End</kbd> first/last · <kbd>G</kbd> go to frame ·{' '}
-        <kbd>+</kbd>/<kbd>−</kbd> zoom · <kbd>0</kbd> fit · <kbd>1</kbd> actual pixels · drag to pan
+        <kbd>+</kbd>/<kbd>−</kbd> zoom · <kbd>0</kbd> fit · <kbd>1</kbd> actual pixels · <kbd>B</kbd> face boxes · drag to pan
       </p>
     </div>
   );

@@ -1,0 +1,131 @@
+import { useEffect } from 'react';
+import type { TrackView } from '../../../electron/ipc/contract';
+import { mediaUrl } from '../bridge/api';
+import { isTyping, modalOpen } from '../lib/keys';
+import { eta, percent } from '../lib/format';
+import { useClip } from '../stores/clipStore';
+import { useFaces } from '../stores/facesStore';
+import { isActive, useJobs } from '../stores/jobsStore';
+import { attempt, toastError } from '../stores/toastStore';
+import { ProgressBar } from './ProgressBar';
+
+function TrackCard({ track, selected }: { readonly track: TrackView; readonly selected: boolean }) {
+  const best = track.best[0];
+  const jump = (): void => {
+    useFaces.getState().select(track.id);
+    useClip.getState().goTo(track.bestFrame);
+  };
+  return (
+    <li>
+      <button
+        type="button"
+        className={`track-card ${selected ? 'active' : ''}`}
+        data-testid="track"
+        data-track={track.ordinal}
+        data-best-frame={track.bestFrame}
+        onClick={jump}
+        title={`Track ${track.ordinal}: frames ${track.firstFrame}–${track.lastFrame}, ${track.detections} detections. Best frames: ${track.best.map((d) => `${d.frame} (quality ${d.quality.toFixed(2)})`).join(', ')}. Click to show its best frame.`}
+      >
+        <span className="track-thumbs">
+          {track.best.map((d) => (
+            <img key={d.id} src={mediaUrl(d.crop)} alt={`track ${track.ordinal}, frame ${d.frame}`} width={56} height={56} draggable={false} />
+          ))}
+        </span>
+        <span className="track-meta">
+          <strong>Track {track.ordinal}</strong>
+          <span className="mono">
+            {track.firstFrame}–{track.lastFrame}
+          </span>
+          <span className="muted">
+            {track.detections}× · {Math.round(track.medianWidth)} px · best {track.bestFrame} ({best ? best.quality.toFixed(2) : '—'})
+          </span>
+        </span>
+      </button>
+    </li>
+  );
+}
+
+/**
+ * Faces of the clip: Analyse (with live progress and Cancel), the boxes overlay toggle (B), and the face tracks
+ * with thumbnails of their best frames; clicking a track shows its best frame.
+ */
+export function FacesPanel({ evidenceId }: { readonly evidenceId: number }) {
+  const run = useFaces((s) => (s.evidenceId === evidenceId ? s.run : null));
+  const tracks = useFaces((s) => (s.evidenceId === evidenceId ? s.tracks : []));
+  const loading = useFaces((s) => s.loading);
+  const showBoxes = useFaces((s) => s.showBoxes);
+  const selected = useFaces((s) => s.selected);
+  const job = useJobs((s) => Object.values(s.jobs).find((j) => j.kind === 'analyze' && j.params.evidenceId === evidenceId && isActive(j)));
+  const progress = useJobs((s) => (job ? s.progress[job.id] : undefined));
+  const cancel = useJobs((s) => s.cancel);
+
+  useEffect(() => {
+    void useFaces
+      .getState()
+      .load(evidenceId)
+      .catch((e: unknown) => toastError('Could not load the face tracks', e));
+  }, [evidenceId]);
+
+  useEffect(() => {
+    const onKey = (ev: KeyboardEvent): void => {
+      if (ev.key !== 'b' || isTyping(ev) || modalOpen() || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      ev.preventDefault();
+      useFaces.getState().toggleBoxes();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const analyse = (): void => {
+    void attempt('Analysis could not start', () => useFaces.getState().analyse(evidenceId));
+  };
+  const value = progress && progress.stage === 'analyse' ? percent(progress.current, progress.total) : job?.state === 'running' && progress ? 99 : 0;
+
+  return (
+    <section className="faces-panel" aria-label="Faces" data-testid="faces-panel">
+      <header className="faces-head">
+        <h2>Faces</h2>
+        <span className="muted" data-testid="analysis-status">
+          {job
+            ? job.state === 'queued'
+              ? 'analysis waiting…'
+              : progress
+                ? `analysing: ${progress.stage === 'analyse' ? `frame ${progress.current} of ${progress.total}` : 'recording results'}${progress.etaSeconds !== null ? ` · ${eta(progress.etaSeconds)}` : ''}`
+                : 'analysis starting…'
+            : run
+              ? `run ${run.id}: ${run.framesAnalysed} frames${run.step > 1 ? ` (every ${run.step}.)` : ''}, ${run.detectionCount} faces in ${run.trackCount} track${run.trackCount === 1 ? '' : 's'}`
+              : loading
+                ? 'loading…'
+                : 'not analysed yet'}
+        </span>
+        {job && (
+          <span className="faces-progress">
+            <ProgressBar value={value} label="Analysis progress" state={job.state} />
+          </span>
+        )}
+        <span className="spacer" />
+        <button type="button" className={`small ${showBoxes ? 'active' : ''}`} onClick={() => useFaces.getState().toggleBoxes()} aria-pressed={showBoxes} title="Show face boxes on the frame (B)" data-testid="boxes-toggle">
+          Boxes
+        </button>
+        {job ? (
+          <button type="button" className="small" onClick={() => void attempt('Cancelling the analysis', () => cancel(job.id))} data-testid="analysis-cancel">
+            Cancel
+          </button>
+        ) : (
+          <button type="button" className="primary small" onClick={analyse} data-testid="analyse-button" title="Find, track and rank every face in this clip (runs in the background)">
+            {run ? 'Re-analyse' : 'Analyse'}
+          </button>
+        )}
+      </header>
+      {tracks.length > 0 ? (
+        <ul className="track-list" data-testid="track-list">
+          {tracks.map((t) => (
+            <TrackCard key={t.id} track={t} selected={t.id === selected} />
+          ))}
+        </ul>
+      ) : (
+        run && <p className="empty muted">No faces found in this run.</p>
+      )}
+    </section>
+  );
+}

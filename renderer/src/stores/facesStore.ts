@@ -1,0 +1,64 @@
+/**
+ * Faces of the clip on screen: its newest analysis run and face tracks (best frames first), whether the boxes
+ * overlay is on, and which track is selected. Reloaded when an analysis of this clip succeeds (events.ts).
+ */
+import { create } from 'zustand';
+import type { AnalysisRun } from '../../../electron/core/analysis/results';
+import type { Job } from '../../../electron/core/jobs';
+import type { TrackView } from '../../../electron/ipc/contract';
+import { call } from '../bridge/api';
+
+interface FacesState {
+  evidenceId: number | null;
+  run: AnalysisRun | null;
+  tracks: TrackView[];
+  loading: boolean;
+  showBoxes: boolean;
+  /** Track id highlighted in the overlay and the list. */
+  selected: number | null;
+  load(evidenceId: number): Promise<void>;
+  analyse(evidenceId: number, step?: number): Promise<Job>;
+  /** An analysis job succeeded: reload if it was of the clip on screen. */
+  analysisDone(evidenceId: number): void;
+  toggleBoxes(): void;
+  select(trackId: number | null): void;
+  reset(): void;
+}
+
+let generation = 0;
+
+export const useFaces = create<FacesState>()((set, get) => ({
+  evidenceId: null,
+  run: null,
+  tracks: [],
+  loading: false,
+  showBoxes: true,
+  selected: null,
+  async load(evidenceId) {
+    const gen = ++generation;
+    set({ evidenceId, loading: true, ...(get().evidenceId !== evidenceId ? { run: null, tracks: [], selected: null } : {}) });
+    try {
+      const r = await call('tracks:list', { evidenceId, best: 3 });
+      if (gen === generation) set({ run: r.run, tracks: r.tracks, loading: false });
+    } catch (e) {
+      if (gen === generation) set({ loading: false });
+      throw e;
+    }
+  },
+  analyse(evidenceId, step) {
+    return call('analysis:start', { evidenceId, ...(step ? { step } : {}) });
+  },
+  analysisDone(evidenceId) {
+    if (get().evidenceId === evidenceId) void get().load(evidenceId).catch(() => undefined);
+  },
+  toggleBoxes() {
+    set((s) => ({ showBoxes: !s.showBoxes }));
+  },
+  select(trackId) {
+    set({ selected: trackId });
+  },
+  reset() {
+    generation++;
+    set({ evidenceId: null, run: null, tracks: [], loading: false, selected: null });
+  },
+}));
