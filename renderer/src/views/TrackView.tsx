@@ -1,0 +1,193 @@
+import { useEffect } from 'react';
+import type { DetectionView, EnhancementView } from '../../../electron/ipc/contract';
+import { mediaUrl } from '../bridge/api';
+import { ProgressBar } from '../components/ProgressBar';
+import { TierLabel, VerdictBadge } from '../components/TierLabel';
+import { percent } from '../lib/format';
+import { useApp } from '../stores/appStore';
+import { MODES, referenceFrame, useEnhance } from '../stores/enhanceStore';
+import { useJobs } from '../stores/jobsStore';
+import { attempt, toastError } from '../stores/toastStore';
+import '../enhance.css';
+
+function FrameTile({ d, selected, reference, onToggle }: { readonly d: DetectionView; readonly selected: boolean; readonly reference: boolean; readonly onToggle: () => void }) {
+  return (
+    <li>
+      <button
+        type="button"
+        className={`film-tile ${selected ? 'selected' : ''}`}
+        data-testid="film-frame"
+        data-frame={d.frame}
+        aria-pressed={selected}
+        onClick={onToggle}
+        title={`Frame ${d.frame}: quality ${d.quality.toFixed(2)} (size ${d.components.size.toFixed(2)}, sharpness ${d.components.sharpness.toFixed(2)}, pose ${d.components.pose.toFixed(2)}), face ${Math.round(d.box.w)} px${reference ? ' — reference (best of the selection)' : ''}`}
+      >
+        <img src={mediaUrl(d.crop)} alt={`frame ${d.frame}`} width={72} height={72} draggable={false} />
+        <span className="film-meta mono">
+          {reference ? '★ ' : ''}
+          {d.frame}
+        </span>
+        <span className="quality-bar" aria-label={`quality ${d.quality.toFixed(2)}`}>
+          <span style={{ width: `${Math.round(d.quality * 100)}%` }} />
+        </span>
+        <span className="film-q mono muted">q {d.quality.toFixed(2)}</span>
+      </button>
+    </li>
+  );
+}
+
+function EnhancementCard({ e }: { readonly e: EnhancementView }) {
+  const navigate = useApp((s) => s.navigate);
+  return (
+    <li>
+      <button type="button" className="enh-card" data-testid="enhancement" data-id={e.id} onClick={() => navigate({ name: 'compare', enhancementId: e.id })}>
+        <span className="enh-thumbs">
+          <img className="pixelated" src={mediaUrl(e.media.source)} alt="source" width={48} height={Math.round((48 * e.outputHeight) / e.outputWidth)} />
+          <img src={mediaUrl(e.media.output)} alt={`enhancement ${e.id}`} width={48} height={Math.round((48 * e.outputHeight) / e.outputWidth)} />
+        </span>
+        <span className="enh-meta">
+          <strong>
+            #{e.id} {e.mode} ×{e.scale}
+          </strong>
+          <TierLabel tier={e.tier} compact />
+          <VerdictBadge e={e} />
+          <span className="mono muted">
+            q {e.guard.quality.value.toFixed(2)} · sim {e.guard.similarity.toFixed(2)} · {e.acceptedFrames}/{e.frames.length} frames
+          </span>
+        </span>
+      </button>
+    </li>
+  );
+}
+
+/** Frames of a face track with their quality; pick frames (or best N), choose the method, enhance. */
+export function TrackView({ evidenceId, trackId }: { readonly evidenceId: number; readonly trackId?: number }) {
+  const s = useEnhance();
+  const job = useJobs((st) => (s.jobId !== null ? st.jobs[s.jobId] : undefined));
+  const progress = useJobs((st) => (s.jobId !== null ? st.progress[s.jobId] : undefined));
+
+  useEffect(() => {
+    void useEnhance
+      .getState()
+      .open(evidenceId, trackId)
+      .catch((e: unknown) => toastError('Could not load the face tracks', e));
+  }, [evidenceId, trackId]);
+
+  const ref = referenceFrame(s.detections, s.selected);
+  const modeInfo = MODES.find((m) => m.mode === s.mode)!;
+  const enhance = (): void => {
+    void attempt('The enhancement could not start', () => useEnhance.getState().start());
+  };
+
+  if (!s.loading && s.tracks.length === 0) {
+    return (
+      <div className="track-view">
+        <p className="empty">No face tracks for this clip yet: analyse it in the Clip view first.</p>
+      </div>
+    );
+  }
+  return (
+    <div className="track-view">
+      <aside className="panel track-list" aria-label="Face tracks">
+        <div className="panel-head">
+          <h2>Tracks</h2>
+        </div>
+        <ul>
+          {s.tracks.map((t) => (
+            <li key={t.id}>
+              <button
+                type="button"
+                className={`track-item ${t.id === s.trackId ? 'active' : ''}`}
+                data-testid="track-item"
+                data-track-id={t.id}
+                onClick={() => void attempt('Could not open the track', () => useEnhance.getState().selectTrack(t.id))}
+              >
+                {t.best[0] && <img src={mediaUrl(t.best[0].crop)} alt="" width={40} height={40} />}
+                <span>
+                  <strong>Track {t.ordinal}</strong>
+                  <span className="mono muted">
+                    {' '}
+                    {t.firstFrame}–{t.lastFrame} · {t.detections}× · {Math.round(t.medianWidth)} px
+                  </span>
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      </aside>
+      <section className="track-main">
+        <div className="toolbar">
+          <strong>Frames</strong>
+          <span className="muted">{s.selected.length} selected</span>
+          <span className="spacer" />
+          <label className="inline">
+            <span>Best</span>
+            <input
+              type="number"
+              min={1}
+              max={64}
+              value={s.best}
+              onChange={(e) => s.setBest(Number(e.target.value))}
+              aria-label="Number of frames for best N"
+              data-testid="best-n"
+              className="num-input"
+            />
+          </label>
+          <button type="button" onClick={() => void attempt('Could not pick the best frames', () => useEnhance.getState().suggest())} data-testid="best-button" title="The best frames by quality, spread across the track">
+            Select best {s.best}
+          </button>
+          <button type="button" onClick={() => s.clearSelection()} disabled={s.selected.length === 0}>
+            Clear
+          </button>
+        </div>
+        <ul className="filmstrip" aria-label="Filmstrip" data-testid="filmstrip">
+          {s.detections.map((d) => (
+            <FrameTile key={d.id} d={d} selected={s.selected.includes(d.frame)} reference={d.frame === ref} onToggle={() => s.toggleFrame(d.frame)} />
+          ))}
+        </ul>
+        <div className="enhance-controls panel">
+          <fieldset className="modes">
+            <legend>Method</legend>
+            {MODES.map((m) => (
+              <label key={m.mode} className="inline" title={m.help}>
+                <input type="radio" name="mode" value={m.mode} checked={s.mode === m.mode} onChange={() => s.setMode(m.mode)} data-testid={`mode-${m.mode}`} />
+                <span>{m.label}</span>
+              </label>
+            ))}
+          </fieldset>
+          <label className="inline">
+            <span>Scale</span>
+            <select value={s.scale} onChange={(e) => s.setScale(Number(e.target.value) === 2 ? 2 : 4)} data-testid="scale">
+              <option value={2}>×2</option>
+              <option value={4}>×4</option>
+            </select>
+          </label>
+          <TierLabel tier={modeInfo.tier} />
+          <span className="spacer" />
+          <button type="button" className="primary" onClick={enhance} disabled={s.selected.length === 0 || s.jobId !== null} data-testid="enhance-button">
+            Enhance
+          </button>
+        </div>
+        <p className="muted small">{modeInfo.help}</p>
+        {job && (
+          <div className="enhance-progress" data-testid="enhance-progress">
+            <ProgressBar value={progress ? Math.round(percent(progress.current, progress.total)) : 0} label="Enhancement progress" state={job.state} />
+            <span className="muted">
+              {job.state} {progress ? `${progress.stage} ${progress.current}/${progress.total}` : ''}
+            </span>
+          </div>
+        )}
+        <h2>Enhancements of this track</h2>
+        {s.enhancements.length === 0 ? (
+          <p className="muted">None yet.</p>
+        ) : (
+          <ul className="enh-list" aria-label="Enhancements">
+            {s.enhancements.map((e) => (
+              <EnhancementCard key={e.id} e={e} />
+            ))}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}
