@@ -7,7 +7,9 @@ import { useApp, type View } from './stores/appStore';
 import { AuditView } from './views/AuditView';
 import { CaseView } from './views/CaseView';
 import { ClipView } from './views/ClipView';
+import { CompareView } from './views/CompareView';
 import { StartView } from './views/StartView';
+import { TrackView } from './views/TrackView';
 
 function CurrentView({ view }: { readonly view: View }) {
   switch (view.name) {
@@ -17,6 +19,10 @@ function CurrentView({ view }: { readonly view: View }) {
       return <CaseView />;
     case 'clip':
       return <ClipView evidenceId={view.evidenceId} />;
+    case 'track':
+      return <TrackView evidenceId={view.evidenceId} {...(view.trackId !== undefined ? { trackId: view.trackId } : {})} />;
+    case 'compare':
+      return <CompareView enhancementId={view.enhancementId} />;
     case 'audit':
       return <AuditView />;
     default: {

@@ -5,15 +5,16 @@ import { attempt } from '../stores/toastStore';
 const TABS: { readonly name: View['name']; readonly label: string; readonly key: string }[] = [
   { name: 'case', label: 'Case', key: '1' },
   { name: 'clip', label: 'Clip', key: '2' },
-  { name: 'audit', label: 'Audit', key: '3' },
+  { name: 'track', label: 'Enhance', key: '3' },
+  { name: 'audit', label: 'Audit', key: '4' },
 ];
 
 export function TopBar() {
   const { view, currentCase, info, connection, lastClip, navigate } = useApp();
   const close = useCase((s) => s.close);
   const go = (name: View['name']): void => {
-    if (name === 'clip') {
-      if (lastClip !== null) navigate({ name: 'clip', evidenceId: lastClip });
+    if (name === 'clip' || name === 'track') {
+      if (lastClip !== null) navigate({ name, evidenceId: lastClip });
     } else navigate({ name } as View);
   };
   return (
@@ -29,9 +30,9 @@ export function TopBar() {
               <button
                 key={t.name}
                 type="button"
-                className={`tab ${view.name === t.name ? 'active' : ''}`}
+                className={`tab ${view.name === t.name || (t.name === 'track' && view.name === 'compare') ? 'active' : ''}`}
                 aria-current={view.name === t.name ? 'page' : undefined}
-                disabled={t.name === 'clip' && lastClip === null}
+                disabled={(t.name === 'clip' || t.name === 'track') && lastClip === null}
                 onClick={() => go(t.name)}
                 title={`${t.label} (Alt+${t.key})`}
               >
@@ -54,16 +55,16 @@ export function TopBar() {
   );
 }
 
-/** Alt+1/2/3 switch views from anywhere. */
+/** Alt+1/2/3/4 switch views from anywhere. */
 export function handleTabKeys(ev: KeyboardEvent): boolean {
   if (!ev.altKey || ev.ctrlKey || ev.metaKey) return false;
   const tab = TABS.find((t) => t.key === ev.key);
   if (!tab) return false;
   const { lastClip, navigate, currentCase } = useApp.getState();
   if (!currentCase) return false;
-  if (tab.name === 'clip') {
+  if (tab.name === 'clip' || tab.name === 'track') {
     if (lastClip === null) return false;
-    navigate({ name: 'clip', evidenceId: lastClip });
+    navigate({ name: tab.name, evidenceId: lastClip });
   } else navigate({ name: tab.name } as View);
   return true;
 }

@@ -3,7 +3,13 @@ import { create } from 'zustand';
 import type { AppInfo, CaseSummary } from '../../../electron/ipc/contract';
 import { call } from '../bridge/api';
 
-export type View = { readonly name: 'start' } | { readonly name: 'case' } | { readonly name: 'clip'; readonly evidenceId: number } | { readonly name: 'audit' };
+export type View =
+  | { readonly name: 'start' }
+  | { readonly name: 'case' }
+  | { readonly name: 'clip'; readonly evidenceId: number }
+  | { readonly name: 'track'; readonly evidenceId: number; readonly trackId?: number }
+  | { readonly name: 'compare'; readonly enhancementId: number }
+  | { readonly name: 'audit' };
 
 export type Connection = 'connecting' | 'open' | 'lost';
 
@@ -39,7 +45,7 @@ export const useApp = create<AppState>()((set, get) => ({
   },
   navigate(view) {
     if (view.name !== 'start' && !get().currentCase) view = { name: 'start' };
-    set({ view, ...(view.name === 'clip' ? { lastClip: view.evidenceId } : {}) });
+    set({ view, ...(view.name === 'clip' || view.name === 'track' ? { lastClip: view.evidenceId } : {}) });
   },
   setCase(c) {
     const prev = get().currentCase;
