@@ -2,8 +2,8 @@
  * The enhancement itself, on face crops already cut from the footage: the one function the worker task, the
  * tests and the benchmark all run, so what is measured is what ships.
  *
- *  - fusion (evidential): optional per-frame deblocking → initial transforms from the landmarks (the
- *    similarity mapping the reference frame's five points onto each frame's) → `fuseFrames` (phase correlation
+ *  - fusion (evidential): optional per-frame deblocking → initial transforms from the detections' landmarks
+ *    (the shift between the five points' centroids, or the full similarity) → `fuseFrames` (phase correlation
  *    + robust ECC refine to sub-pixel; frames that do not register are rejected with their residuals; robust
  *    shift-and-add onto the ×scale grid; Wiener/RL deconvolution with a stated PSF) → optional NL-means.
  *  - restore (investigative): the super-resolution network on the reference (best) crop.

@@ -10,6 +10,7 @@
  *  - deconvolution Wiener, optical σ 0.5 source px, NSR 0.1: the setting measured on ORL sequences
  *    (workers/enhance/README.md: most of fusion's gain needs deconvolution with a stated PSF). The optical blur
  *    of real footage is unknown; 0.5 px is a mild, stated assumption the examiner may change.
+ *  - initial transforms from the centroid of the detection's landmarks (see below).
  *  - fusion+restore fuses on the source grid (×1: registration and robust averaging remove noise and
  *    compression error) and lets the network do the upscaling, because the network was trained on natural
  *    low-resolution images, not on deconvolved super-resolved ones (measured by `npm run bench -- enhance`).
@@ -62,8 +63,13 @@ export const EnhanceSettings = z
     scale: z.union([z.literal(2), z.literal(4)]).default(4),
     /** Crop = detection box grown by this fraction of its size on each side, at native resolution. */
     margin: z.number().min(0.05).max(1).default(0.3),
-    /** Initial registration from the detections' landmarks (similarity to the reference frame), or none. */
-    initialTransforms: z.enum(['landmarks', 'centroid', 'none']).default('landmarks'),
+    /**
+     * Initial registration from the detections' landmarks: the translation between the five points' centroids
+     * (default), the full similarity, or none. The crops are already centred on each frame's detection box, and
+     * landmarks on 20–30 px H.264 faces are off by 1–2 px or worse, so the similarity's rotation and scale add
+     * noise: on ORL probes it rejected more frames and fused slightly worse than the centroid (bench/enhance.ts).
+     */
+    initialTransforms: z.enum(['landmarks', 'centroid', 'none']).default('centroid'),
     /** Per-frame H.264/JPEG deblocking before fusion (block grid phase from the crop origin), or null. */
     deblock: Deblock.nullable().default(null),
     /** Non-local-means denoising of the result (evidential modes only), or null. */
