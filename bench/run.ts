@@ -4,6 +4,8 @@
  */
 import os from 'node:os';
 import { benchAnalysis } from './analysis';
+import { benchEnhance } from './enhance';
+import { benchImaging } from './imaging';
 import { benchImport } from './import';
 import { benchModels } from './models';
 
@@ -14,6 +16,8 @@ const SECTIONS: Bench[] = [
   { name: 'import', run: benchImport },
   { name: 'models', run: benchModels },
   { name: 'analysis', run: benchAnalysis },
+  { name: 'imaging', run: benchImaging },
+  { name: 'enhance', run: benchEnhance },
 ];
 
 async function main(): Promise<void> {
