@@ -5,12 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-
-/** workers/enhance → repository root. */
-const repoRoot = path.resolve(__dirname, '..', '..');
+import { repoRoot } from '../../models/paths';
 
 export function faceDataDir(): string {
-  return process.env.SIGHTLINE_TEST_DATA ?? path.resolve(repoRoot, '..', 'shared', 'data', 'orl-faces-dev');
+  // repoRoot() finds the repository also from the compiled copy in dist/ (npm run bench).
+  return process.env.SIGHTLINE_TEST_DATA ?? path.resolve(repoRoot(), '..', 'shared', 'data', 'orl-faces-dev');
 }
 
 export function hasFaceData(): boolean {
