@@ -175,8 +175,8 @@ describe.skipIf(!available)('footage analysis on real faces (ORL, 1080p H.264 CR
     );
     expect(recall[96]).toBeGreaterThanOrEqual(0.9);
     expect(recall[40]).toBeGreaterThanOrEqual(0.9);
-    // Measured 100% at 24 px on this clip; the bound leaves room for other portraits and encoder builds.
-    expect(recall[24]).toBeGreaterThanOrEqual(0.75);
+    // Measured 100% at 24 px on this clip (97–100% at CRF 34 on 15 other portraits); the bound leaves room for other builds.
+    expect(recall[24]).toBeGreaterThanOrEqual(0.85);
     expect(falsePositives).toBeLessThanOrEqual(2);
 
     // One track per face: all of a face's detections in one track, and no track shared by two faces.
