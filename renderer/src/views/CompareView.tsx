@@ -210,7 +210,12 @@ function FramesPanel({ e }: { readonly e: EnhancementView }) {
                 <td className="num mono">{r ? r.robustCorrelation.toFixed(3) : '—'}</td>
                 <td className="num mono">{r ? r.residualMad.toFixed(4) : '—'}</td>
                 <td className="num mono">{c ? `${(c.share * 100).toFixed(1)} %` : '—'}</td>
-                <td>{m ? <img src={mediaUrl(m)} width={40} alt={`contribution map of frame ${i.frame}`} /> : null}</td>
+                <td>
+                  {m && c ? (
+                    // A frame's share is about 1/K everywhere; brighten so its spatial pattern (occlusions, edges) shows.
+                    <img className="contribution-map" src={mediaUrl(m)} width={40} alt={`contribution map of frame ${i.frame}`} style={{ filter: `brightness(${Math.min(12, 0.5 / Math.max(0.01, c.share)).toFixed(2)})` }} />
+                  ) : null}
+                </td>
               </tr>
             );
           })}

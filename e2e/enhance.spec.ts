@@ -1,0 +1,118 @@
+/**
+ * Enhance a face from the UI: analyse a clip, open its track in the Enhance view, pick frames (by hand, then
+ * "best N"), run fusion, open the result in the Compare view, move the wipe slider, zoom (both panes follow),
+ * flicker, and read the identity guard's verdict and the tier label. The clip holds one real face (an ORL
+ * photograph, 32 px wide) moving over a textured scene, H.264 at CRF 30.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeFaceClip } from '../workers/analysis/faceClip';
+import { hasOrl, orlDir } from '../workers/faces/testData';
+import { expect, test } from './fixtures';
+import { createCase, importFiles, jobRow, openClip } from './steps';
+
+test('select frames, fuse, compare with a wipe and zoom, and see the guard’s verdict', async ({ app }) => {
+  test.skip(!hasOrl(), `the ORL face photographs are not at ${orlDir()} (set SIGHTLINE_TEST_DATA)`);
+  test.setTimeout(240_000);
+  const { page } = app;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-enhance-'));
+  const clip = path.join(dir, 'lobby-cam-07.mp4');
+  await makeFaceClip({
+    out: clip,
+    width: 320,
+    height: 240,
+    frames: 24,
+    crf: 30,
+    faces: [{ portrait: path.join(orlDir(), 's6', '1.png'), faceWidth: 32, start: [100, 60], velocity: [1.4, 0.5] }],
+  });
+  await createCase(app, { caseNumber: '2026-00815', title: 'Lobby, Pier Street', examiner: 'DC J. Rivera', agency: '' });
+  await importFiles(app, [clip]);
+  await expect(jobRow(app, path.basename(clip))).toHaveAttribute('data-state', 'succeeded');
+  await openClip(app, path.basename(clip));
+  const faces = page.getByTestId('faces-panel');
+  await faces.getByTestId('analyse-button').click();
+  await expect(faces.getByTestId('analysis-status')).toHaveText(/run \d+: 24 frames, \d+ faces in 1 track/, { timeout: 150_000 });
+
+  // The Enhance view: the track's frames in a filmstrip, each with its quality.
+  await page.getByRole('button', { name: 'Enhance', exact: true }).click();
+  const strip = page.getByTestId('filmstrip');
+  const tiles = strip.getByTestId('film-frame');
+  await expect(tiles.first()).toBeVisible();
+  const count = await tiles.count();
+  expect(count).toBeGreaterThanOrEqual(16);
+  await expect(tiles.first()).toContainText(/q \d\.\d\d/);
+
+  // Pick three frames by hand, then let "best 8" choose frames spread over the track instead.
+  for (const i of [0, Math.floor(count / 2), count - 1]) await tiles.nth(i).click();
+  await expect(strip.locator('[data-testid="film-frame"][aria-pressed="true"]')).toHaveCount(3);
+  await page.getByTestId('best-n').fill('8');
+  await page.getByTestId('best-button').click();
+  const picked = strip.locator('[data-testid="film-frame"][aria-pressed="true"]');
+  await expect(picked).toHaveCount(8);
+  const frames = await picked.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-frame'))));
+  expect(frames[frames.length - 1]! - frames[0]!).toBeGreaterThan(count / 2);
+
+  // Fusion (evidential), ×4.
+  await page.getByTestId('mode-fusion').check();
+  await expect(page.locator('.enhance-controls [data-testid="tier-label"]')).toHaveAttribute('data-tier', 'evidential');
+  await page.getByTestId('enhance-button').click();
+  const result = page.getByTestId('enhancement');
+  await expect(result).toHaveCount(1, { timeout: 120_000 });
+  await expect(result.getByTestId('tier-label')).toHaveAttribute('data-tier', 'evidential');
+  await app.shot('track');
+
+  // The Compare view: source and result side by side, the tier label and the guard's verdict with its numbers.
+  await result.click();
+  const view = page.getByTestId('compare-view');
+  await expect(view).toBeVisible();
+  await expect(view.locator('.banner [data-testid="tier-label"]')).toHaveText('Evidential — every pixel from the footage');
+  const verdict = view.getByTestId('guard-panel').getByTestId('guard-verdict');
+  await expect(verdict).toHaveAttribute('data-verdict', /^(pass|fail)$/);
+  await expect(view.getByTestId('guard-similarity')).toHaveText(/^\d\.\d{3}/);
+  await expect(view.getByTestId('guard-quality')).toHaveText(/^\d\.\d{3}/);
+  if ((await verdict.getAttribute('data-verdict')) === 'fail') await expect(view.getByTestId('guard-warning')).toBeVisible();
+  await expect(view.getByTestId('step').first()).toContainText('register');
+  for (const id of ['cmp-original', 'cmp-result']) {
+    const img = view.getByTestId(id);
+    expect(await img.evaluate((el) => (el as unknown as { decode(): Promise<void> }).decode().then(() => (el as unknown as { naturalWidth: number }).naturalWidth))).toBeGreaterThan(0);
+  }
+
+  // Zoom: the level changes and both panes keep the same transform (synchronised zoom and pan).
+  const level = view.getByTestId('cmp-zoom-level');
+  const before = parseInt((await level.textContent())!, 10);
+  await view.getByTestId('cmp-zoom-in').click();
+  await view.getByTestId('cmp-zoom-in').click();
+  await expect(level).not.toHaveText(`${before}%`);
+  expect(parseInt((await level.textContent())!, 10)).toBeGreaterThan(before);
+  const left = view.getByTestId('cmp-left');
+  const box = (await left.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -200);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - 40, box.y + box.height / 2 - 25, { steps: 4 });
+  await page.mouse.up();
+  const transforms = await view.locator('.cmp-stage').evaluateAll((els) => els.map((e) => (e as unknown as { style: { transform: string } }).style.transform));
+  expect(transforms).toHaveLength(2);
+  expect(transforms[0]).toBe(transforms[1]);
+  expect(transforms[0]).toMatch(/translate\(-?\d/);
+
+  // Wipe: move the slider; the result layer is clipped at the new position.
+  await view.getByTestId('cmp-mode-wipe').click();
+  const slider = view.getByTestId('wipe-slider');
+  await slider.fill('20');
+  await expect(view.getByTestId('wipe-layer')).toHaveAttribute('data-wipe', '20');
+  await slider.fill('75');
+  await expect(view.getByTestId('wipe-layer')).toHaveAttribute('data-wipe', '75');
+  await app.shot('compare-wipe');
+
+  // Flicker: it alternates between the original and the result at the chosen rate.
+  await view.getByTestId('cmp-mode-flicker').click();
+  await view.getByTestId('flicker-rate').selectOption('8');
+  const showing = view.getByTestId('flicker-showing');
+  await expect(showing).toHaveAttribute('data-showing', 'original');
+  await expect(showing).toHaveAttribute('data-showing', 'result');
+
+  await view.getByTestId('cmp-mode-side').click();
+  await app.shot('compare');
+});
