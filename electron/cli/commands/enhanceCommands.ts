@@ -8,6 +8,7 @@
  * lead, not evidence", and a failing guard verdict is printed as a warning, never omitted.
  */
 import type { Command, CliContext } from '../command';
+import { listTracks } from '../../core/analysis/results';
 import { closeSharedPool } from '../../core/analysis/workerPool';
 import { getGuardSettings, setGuardThresholds } from '../../core/enhance/guardSettings';
 import { getEnhancement, listEnhancements, saveSelection, type Enhancement, type RecordedEnhancement, type ReplayRecord } from '../../core/enhance/records';
@@ -32,6 +33,18 @@ function fraction(raw: string | undefined, what: string): number | undefined {
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new SightlineError('INVALID_INPUT', `${what} must be a number from 0 to 1, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+/** `--track 17` (a track id) or `--track 2/3` (track 3, as `sightline tracks` numbers them, of evidence 2's newest run). */
+function resolveTrack(c: CaseHandle, raw: string): number {
+  const id = /^\s*(\d+)\s*$/.exec(raw);
+  if (id) return positiveInt(id[1], '--track')!;
+  const pair = /^\s*(\d+)\s*[/:]\s*(\d+)\s*$/.exec(raw);
+  if (!pair) throw new SightlineError('INVALID_INPUT', `--track must be a track id or EVIDENCE/N, got ${JSON.stringify(raw)}`);
+  const { tracks } = listTracks(c, Number(pair[1]), { best: 1 });
+  const t = tracks.find((x) => x.ordinal === Number(pair[2]));
+  if (!t) throw new SightlineError('NOT_FOUND', `evidence ${pair[1]} has no track ${pair[2]} in its newest analysis run`);
+  return t.id;
 }
 
 /** Run one job in a queue of this process, relaying progress; Ctrl-C cancels it. */
@@ -93,12 +106,12 @@ export function describeEnhancement(e: Enhancement, detail = false): string {
 export const enhanceCmd: Command = {
   path: ['enhance'],
   summary: 'enhance the face of a track: fusion (evidential) or restoration (investigative), with the identity guard (audited)',
-  usage: `enhance DIR --track ID [--frames 3,7,12 | --best N] --mode ${ENHANCE_MODES.join('|')} [--scale 2|4]`,
+  usage: `enhance DIR --track ID|EVIDENCE/N [--frames 3,7,12 | --best N] --mode ${ENHANCE_MODES.join('|')} [--scale 2|4]`,
   positionals: [1, 1],
   options: { track: { type: 'string' }, frames: { type: 'string' }, best: { type: 'string' }, mode: { type: 'string' }, scale: { type: 'string' } },
   async run([dir], values: Values, ctx) {
-    const trackId = positiveInt(str(values, 'track'), '--track');
-    if (trackId === undefined) throw new SightlineError('INVALID_INPUT', '--track ID is required (the track ids are in `sightline tracks DIR EVIDENCE --json`)');
+    const trackRaw = str(values, 'track');
+    if (trackRaw === undefined) throw new SightlineError('INVALID_INPUT', '--track is required: a track id (`sightline tracks DIR EVIDENCE --json`), or EVIDENCE/N for track N of an evidence item');
     const mode = str(values, 'mode');
     if (!mode || !(ENHANCE_MODES as readonly string[]).includes(mode)) throw new SightlineError('INVALID_INPUT', `--mode must be one of ${ENHANCE_MODES.join(', ')}`);
     const scaleRaw = str(values, 'scale') ?? '4';
@@ -116,6 +129,7 @@ export const enhanceCmd: Command = {
     }
     const settings = resolveEnhanceSettings({ mode: mode as EnhanceMode, scale: Number(scaleRaw) });
     return withCase(dir!, values, async (c) => {
+      const trackId = resolveTrack(c, trackRaw);
       const t0 = performance.now();
       const selection = saveSelection(c, trackId, request);
       const done = await runJob(c, ctx, 'enhance', { trackId, selectionId: selection.id, settings });

@@ -191,7 +191,8 @@ describe.skipIf(!available)('enhancement jobs on a real face clip', () => {
     const dir = c.dir;
     c.close();
     const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: tmp.dir });
-    const en = cli('enhance', dir, '--track', String(track.id), '--frames', frames.join(','), '--mode', 'fusion+restore', '--scale', '2', '--json');
+    // The track named as `sightline tracks` numbers it: evidence / ordinal.
+    const en = cli('enhance', dir, '--track', `${e.id}/${track.ordinal}`, '--frames', frames.join(','), '--mode', 'fusion+restore', '--scale', '2', '--json');
     expect(en.status, en.stderr).toBe(0);
     const out = JSON.parse(en.stdout) as { enhancement: { id: number; tier: string; tierLabel: string; frames: number[]; mode: string } };
     expect(out.enhancement).toMatchObject({ tier: 'investigative', tierLabel: 'AI-restored — investigative lead, not evidence', mode: 'fusion+restore', frames });
