@@ -42,6 +42,7 @@ test('select frames, fuse, compare with a wipe and zoom, and see the guard’s v
   const count = await tiles.count();
   expect(count).toBeGreaterThanOrEqual(16);
   await expect(tiles.first()).toContainText(/q \d\.\d\d/);
+  await expect(page.getByTestId('guard-thresholds')).toContainText('quality > 0.6 and identity similarity > 0.7');
 
   // Pick three frames by hand, then let "best 8" choose frames spread over the track instead.
   for (const i of [0, Math.floor(count / 2), count - 1]) await tiles.nth(i).click();

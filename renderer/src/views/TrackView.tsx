@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import type { DetectionView, EnhancementView } from '../../../electron/ipc/contract';
 import { mediaUrl } from '../bridge/api';
+import { GuardThresholds } from '../components/GuardThresholds';
 import { ProgressBar } from '../components/ProgressBar';
 import { TierLabel, VerdictBadge } from '../components/TierLabel';
 import { percent } from '../lib/format';
@@ -169,6 +170,9 @@ export function TrackView({ evidenceId, trackId }: { readonly evidenceId: number
           </button>
         </div>
         <p className="muted small">{modeInfo.help}</p>
+        <p>
+          <GuardThresholds />
+        </p>
         {job && (
           <div className="enhance-progress" data-testid="enhance-progress">
             <ProgressBar value={progress ? Math.round(percent(progress.current, progress.total)) : 0} label="Enhancement progress" state={job.state} />
