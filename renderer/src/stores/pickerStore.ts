@@ -56,7 +56,11 @@ export const usePicker = create<PickerState>()((set, get) => ({
     set({ loading: true, error: null });
     try {
       const listing = await call('dialog:listFolder', dir ? { dir } : {});
-      if (seq === browseSeq) set({ listing, selected: [], location: listing.dir });
+      if (seq === browseSeq) {
+        // Re-listing the same folder keeps what was ticked (entries still there); another folder starts afresh.
+        const keep = get().listing?.dir === listing.dir ? get().selected.filter((p) => listing.entries.some((e) => e.path === p)) : [];
+        set({ listing, selected: keep, location: listing.dir });
+      }
     } catch (e) {
       if (seq === browseSeq) set({ error: describeError(e) });
     } finally {
