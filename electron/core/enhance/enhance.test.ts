@@ -98,6 +98,8 @@ describe.skipIf(!available)('enhancement jobs on a real face clip', () => {
     const job = await run('enhance', { trackId: track.id, selectionId: sel.id, settings });
     const rec = getEnhancement(c, (job.result as RecordedEnhancement).enhancementId);
     fusionId = rec.id;
+    // The frames decoded for the job were scratch files; nothing of them is left.
+    expect(fs.existsSync(path.join(c.paths.incoming, String(process.pid), `enhance-job-${job.id}`))).toBe(false);
     expect(rec).toMatchObject({ mode: 'fusion', tier: 'evidential', scale: 4, trackId: track.id, evidenceId: e.id, selectionId: sel.id, referenceFrame: sel.referenceFrame });
     expect(rec.frames).toEqual(sel.frames);
     expect(rec.inputs).toHaveLength(10);

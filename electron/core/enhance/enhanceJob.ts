@@ -13,6 +13,7 @@
  * kernels gave bit-identical super-resolution and embeddings at 1, 2 and 4 intra-op threads (checked by
  * workers/enhance/enhance.faces.test.ts), so the thread count the pool picks does not change results.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -129,6 +130,15 @@ function relay(ctx: JobContext): (p: { stage: string; current: number; total: nu
   };
 }
 
+/** Run the worker task; its scratch folder (frames being decoded) goes whatever the outcome. */
+async function runTask(pool: WorkerPool, full: EnhanceTaskParams, ctx: JobContext): Promise<EnhanceTaskResult> {
+  try {
+    return await pool.run<EnhanceTaskResult>('enhance', full, { signal: ctx.signal, onProgress: relay(ctx) });
+  } finally {
+    fs.rmSync(full.scratchDir, { recursive: true, force: true });
+  }
+}
+
 export function enhanceJob(opts: EnhanceJobOptions = {}): JobHandler {
   return {
     // Settings are resolved when the job is queued, so the job row (and later the record) holds every value.
@@ -140,7 +150,7 @@ export function enhanceJob(opts: EnhanceJobOptions = {}): JobHandler {
       const pool = (opts.pool ?? sharedPool)();
       ctx.progress({ stage: 'enhance', current: 0, total: 1 });
       const full: EnhanceTaskParams = { ...task, file: evidenceFile(c, evidence), derivedDir: c.paths.derived, scratchDir: scratchDir(c, ctx.job.id) };
-      const result = await pool.run<EnhanceTaskResult>('enhance', full, { signal: ctx.signal, onProgress: relay(ctx) });
+      const result = await runTask(pool, full, ctx);
       checkEnhanceResult(c, result);
       const models = enhancementModels(result);
       const runtime = runtimeOf(pool);
@@ -163,7 +173,7 @@ export function replayJob(opts: EnhanceJobOptions = {}): JobHandler {
       const pool = (opts.pool ?? sharedPool)();
       ctx.progress({ stage: 'enhance', current: 0, total: 1 });
       const full: EnhanceTaskParams = { ...task, file: evidenceFile(c, e), derivedDir: c.paths.derived, scratchDir: scratchDir(c, ctx.job.id) };
-      const result = await pool.run<EnhanceTaskResult>('enhance', full, { signal: ctx.signal, onProgress: relay(ctx) });
+      const result = await runTask(pool, full, ctx);
       const details = compareReplay(rec, result, runtimeOf(pool));
       ctx.commit(() => {
         if (result.output.sha256 !== rec.outputSha256) {
