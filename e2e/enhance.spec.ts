@@ -1,7 +1,7 @@
 /**
  * Enhance a face from the UI: analyse a clip, open its track in the Enhance view, pick frames (by hand, then
  * "best N"), run fusion, open the result in the Compare view, move the wipe slider, zoom (both panes follow),
- * flicker, and read the identity guard's verdict and the tier label. The clip holds one real face (an ORL
+ * flicker, read the identity guard's verdict and the tier label, and replay it from the originals. The clip holds one real face (an ORL
  * photograph, 32 px wide) moving over a textured scene, H.264 at CRF 30.
  */
 import fs from 'node:fs';
@@ -116,4 +116,9 @@ test('select frames, fuse, compare with a wipe and zoom, and see the guard’s v
 
   await view.getByTestId('cmp-mode-side').click();
   await app.shot('compare');
+
+  // Replay from the originals: the output hash is reproduced.
+  await view.getByTestId('replay-button').click();
+  await expect(view.getByTestId('replay')).toHaveAttribute('data-matches', 'true', { timeout: 60_000 });
+  await expect(view.getByTestId('replay')).toContainText('identical output');
 });
