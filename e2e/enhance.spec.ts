@@ -1,8 +1,8 @@
 /**
  * Enhance a face from the UI: analyse a clip, open its track in the Enhance view, pick frames (by hand, then
  * "best N"), run fusion, open the result in the Compare view, move the wipe slider, zoom (both panes follow),
- * flicker, read the identity guard's verdict and the tier label, and replay it from the originals. The clip holds one real face (an ORL
- * photograph, 32 px wide) moving over a textured scene, H.264 at CRF 30.
+ * flicker, read the identity guard's verdict and the tier label, and replay it from the originals. The clip holds
+ * one real face (an ORL photograph, 32 px wide) moving over a textured scene, H.264 at CRF 30.
  */
 import fs from 'node:fs';
 import os from 'node:os';
