@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase, openCase, type CaseHandle } from './case';
@@ -116,5 +117,24 @@ describe('job queue', () => {
     expect(listEvidence(b)).toHaveLength(1);
     expect(b.audit.verify().ok).toBe(true);
     b.close();
+  });
+
+  it('leaves a job of another live process alone, and a CLI-scoped queue runs only its own jobs', async () => {
+    const dir = path.join(tmp.dir, 'Shared');
+    const a = createCase(dir, { caseNumber: 'S-1', title: 'Shared', examiner: 'Tester' });
+    // The parent of this test process is alive: a job it "runs" must not be re-queued by us.
+    a.db.prepare(`INSERT INTO jobs (kind, state, params_json, attempts, runner, created_at) VALUES ('import', 'running', ?, 1, ?, 'x')`).run(JSON.stringify({ path: clip, allowDamaged: false }), `${process.ppid}@${os.hostname()}`);
+    // And a job someone else queued.
+    a.db.prepare(`INSERT INTO jobs (kind, state, params_json, created_at) VALUES ('import', 'queued', ?, 'x')`).run(JSON.stringify({ path: clip, allowDamaged: false }));
+    const q = new JobQueue(a, defaultJobHandlers(), { scope: 'own' });
+    expect(q.list().map((j) => j.state).sort()).toEqual(['queued', 'running']);
+    expect(a.audit.list({ action: 'jobs.recovered' })).toHaveLength(0);
+    const mine = q.enqueue('import', { path: clip });
+    const done = await q.waitFor(mine.id);
+    expect(done).toMatchObject({ state: 'succeeded', runner: `${process.pid}@${os.hostname()}` });
+    // The other queued job is still waiting for its owner.
+    expect(q.list().filter((j) => j.state === 'queued')).toHaveLength(1);
+    await q.stop();
+    a.close();
   });
 });

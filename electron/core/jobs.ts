@@ -8,6 +8,7 @@
  * Failures that may be transient (a worker that died, a tool that crashed) are retried up to `max_attempts`.
  */
 import { EventEmitter } from 'node:events';
+import os from 'node:os';
 import type { CaseHandle } from './case';
 import { canonicalJson } from './canonicalJson';
 import { SightlineError, toErrorInfo, type ErrorCode, type ErrorInfo } from './errors';
@@ -25,6 +26,8 @@ export interface Job {
   readonly lastError: ErrorInfo | null;
   readonly progress: { stage: string | null; current: number; total: number };
   readonly result: unknown;
+  /** "pid@host" of the process running (or last running) the job. */
+  readonly runner: string | null;
   readonly createdAt: string;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
@@ -70,6 +73,7 @@ interface JobRow {
   progress_current: number;
   progress_total: number;
   result_json: string | null;
+  runner: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -86,6 +90,7 @@ function toJob(r: JobRow): Job {
     lastError: r.last_error ? (JSON.parse(r.last_error) as ErrorInfo) : null,
     progress: { stage: r.progress_stage, current: r.progress_current, total: r.progress_total },
     result: r.result_json ? (JSON.parse(r.result_json) as unknown) : null,
+    runner: r.runner,
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
@@ -108,20 +113,54 @@ export function getJob(c: CaseHandle, id: number): Job {
   return toJob(r);
 }
 
+const THIS_RUNNER = `${process.pid}@${os.hostname()}`;
+
+/** Is the process that claimed a job gone? Only answerable for this host; another host's jobs are left alone. */
+function runnerGone(runner: string | null): boolean {
+  if (!runner) return true;
+  const at = runner.indexOf('@');
+  const pid = Number(runner.slice(0, at));
+  if (runner.slice(at + 1) !== os.hostname() || !Number.isInteger(pid)) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'EPERM';
+  }
+}
+
+export interface JobQueueOptions {
+  readonly concurrency?: number;
+  /**
+   * 'all' (the app): run every queued job of the case, including those recovered after a crash.
+   * 'own' (the CLI): run only the jobs this queue enqueued; other processes' queued jobs are theirs.
+   */
+  readonly scope?: 'all' | 'own';
+}
+
 export class JobQueue extends EventEmitter<JobEvents> {
   private readonly running = new Map<number, AbortController>();
+  private readonly own = new Set<number>();
   private stopped = false;
   private pumping = false;
 
   constructor(
     private readonly c: CaseHandle,
     private readonly handlers: ReadonlyMap<string, JobHandler>,
-    private readonly opts: { concurrency?: number } = {},
+    private readonly opts: JobQueueOptions = {},
   ) {
     super();
-    // Jobs a crash left running go back to the queue; their partial work was never committed.
-    const n = c.db.prepare(`UPDATE jobs SET state = 'queued', progress_stage = NULL, progress_current = 0, progress_total = 0 WHERE state = 'running'`).run().changes;
-    if (n > 0) c.audit.append({ action: 'jobs.recovered', params: { requeued: n } });
+    // Jobs whose process died go back to the queue; their partial work was never committed. Jobs of a live
+    // process (the app while the CLI works on the same case, or the reverse) are left to it.
+    const orphans = (c.db.prepare(`SELECT id, runner FROM jobs WHERE state = 'running'`).all() as { id: number; runner: string | null }[]).filter((j) => runnerGone(j.runner));
+    if (orphans.length > 0) {
+      c.db.transaction(() => {
+        const requeue = c.db.prepare(`UPDATE jobs SET state = 'queued', runner = NULL, progress_stage = NULL, progress_current = 0, progress_total = 0 WHERE id = ? AND state = 'running'`);
+        for (const j of orphans) requeue.run(j.id);
+        c.audit.append({ action: 'jobs.recovered', params: { requeued: orphans.length, jobIds: orphans.map((j) => j.id) } });
+      }).immediate();
+    }
   }
 
   enqueue(kind: string, params: unknown, opts: { maxAttempts?: number } = {}): Job {
@@ -133,6 +172,7 @@ export class JobQueue extends EventEmitter<JobEvents> {
         .prepare(`INSERT INTO jobs (kind, state, params_json, max_attempts, created_at) VALUES (?, 'queued', ?, ?, ?)`)
         .run(kind, canonicalJson(clean), opts.maxAttempts ?? 2, new Date().toISOString()).lastInsertRowid,
     );
+    this.own.add(id);
     const job = getJob(this.c, id);
     this.emit('changed', job);
     this.pump();
@@ -191,12 +231,17 @@ export class JobQueue extends EventEmitter<JobEvents> {
     this.pumping = true;
     try {
       const limit = this.opts.concurrency ?? 1;
+      const own = this.opts.scope === 'own';
+      const next = this.c.db.prepare(`SELECT id FROM jobs WHERE state = 'queued' AND id > ? ORDER BY id LIMIT 1`);
+      // The claim is atomic: of two processes that see the same queued row, one update changes it.
+      const claim = this.c.db.prepare(`UPDATE jobs SET state = 'running', runner = ?, attempts = attempts + 1, started_at = ?, last_error = NULL WHERE id = ? AND state = 'queued'`);
+      let after = 0;
       while (this.running.size < limit) {
-        const row = this.c.db.prepare(`SELECT * FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1`).get() as JobRow | undefined;
+        const row = next.get(after) as { id: number } | undefined;
         if (!row) break;
-        this.c.db
-          .prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, last_error = NULL WHERE id = ?`)
-          .run(new Date().toISOString(), row.id);
+        after = row.id;
+        if (own && !this.own.has(row.id)) continue;
+        if (claim.run(THIS_RUNNER, new Date().toISOString(), row.id).changes !== 1) continue;
         const ac = new AbortController();
         this.running.set(row.id, ac);
         const job = getJob(this.c, row.id);
@@ -253,7 +298,7 @@ export class JobQueue extends EventEmitter<JobEvents> {
       if (committed) {
         // The results are in; a late error (e.g. in a progress callback) does not undo them.
       } else if (ac.signal.aborted && ac.signal.reason === 'shutdown') {
-        this.c.db.prepare(`UPDATE jobs SET state = 'queued', attempts = max(0, attempts - 1) WHERE id = ?`).run(job.id);
+        this.c.db.prepare(`UPDATE jobs SET state = 'queued', runner = NULL, attempts = max(0, attempts - 1) WHERE id = ?`).run(job.id);
       } else if (info.code === 'CANCELLED' || ac.signal.aborted) {
         this.finish(job.id, 'cancelled', null);
       } else if (RETRYABLE.has(info.code) && job.attempts < job.maxAttempts) {

@@ -46,7 +46,7 @@ export const analyzeCmd: Command = {
         ...(step ? { step } : {}),
         detector: { ...(minScore !== undefined ? { minScore } : {}), ...(values.exhaustive === true ? { reuse: { enabled: false } } : {}) },
       };
-      const q = new JobQueue(c, defaultJobHandlers());
+      const q = new JobQueue(c, defaultJobHandlers(), { scope: 'own' });
       let job: Job | undefined;
       const onAbort = (): void => {
         if (job) q.cancel(job.id);

@@ -49,7 +49,7 @@ function resolveTrack(c: CaseHandle, raw: string): number {
 
 /** Run one job in a queue of this process, relaying progress; Ctrl-C cancels it. */
 async function runJob(c: CaseHandle, ctx: CliContext, kind: string, params: unknown): Promise<Job> {
-  const q = new JobQueue(c, defaultJobHandlers());
+  const q = new JobQueue(c, defaultJobHandlers(), { scope: 'own' });
   let job: Job | undefined;
   const onAbort = (): void => {
     if (job) q.cancel(job.id);
