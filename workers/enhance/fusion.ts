@@ -17,7 +17,7 @@
  * Deterministic: fixed loop order, float64 accumulation, no randomness; the same frames and parameters give
  * bit-identical output.
  */
-import { createImage, invertAffine, toGray, type Affine, type Image } from '../image/image';
+import { createImage, invertAffine, sampleBilinearRaw, toGray, type Affine, type Image } from '../image/image';
 import { resizeBicubic } from '../image/filters';
 import {
   ECC_DEFAULTS,
@@ -409,22 +409,6 @@ function splat(s: SampleSet, outW: number, outH: number, sigma: number, perFrame
   return { num, den };
 }
 
-function bilinearAt(data: Float64Array, w: number, h: number, ch: number, c: number, x: number, y: number): number {
-  const xc = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
-  const yc = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
-  const x0 = Math.floor(xc);
-  const y0 = Math.floor(yc);
-  const x1 = x0 + 1 < w ? x0 + 1 : x0;
-  const y1 = y0 + 1 < h ? y0 + 1 : y0;
-  const fx = xc - x0;
-  const fy = yc - y0;
-  const a = data[(y0 * w + x0) * ch + c]!;
-  const b = data[(y0 * w + x1) * ch + c]!;
-  const d = data[(y1 * w + x0) * ch + c]!;
-  const e = data[(y1 * w + x1) * ch + c]!;
-  return (a * (1 - fx) + b * fx) * (1 - fy) + (d * (1 - fx) + e * fx) * fy;
-}
-
 interface FuseCore {
   readonly z: Float64Array;
   readonly den: Float64Array;
@@ -461,7 +445,7 @@ function robustFuse(frames: readonly Image[], accepted: readonly FrameRegistrati
     for (let n = 0; n < samples.count; n++) {
       let r2 = 0;
       for (let c = 0; c < ch; c++) {
-        const d = samples.v[n * ch + c]! - bilinearAt(z, outW, outH, ch, c, samples.x[n]!, samples.y[n]!);
+        const d = samples.v[n * ch + c]! - sampleBilinearRaw(z, outW, outH, ch, c, samples.x[n]!, samples.y[n]!);
         r2 += d * d;
       }
       absRes[n] = Math.sqrt(r2 / ch);

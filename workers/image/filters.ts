@@ -5,7 +5,7 @@
  * float64 so results do not depend on summation order subtleties of float32. Kernels and border handling are
  * explicit parameters because they are written into the evidence report.
  */
-import { createImage, toGray, type Affine, type Image } from './image';
+import { createImage, toGray, warpAffineWith, type Affine, type Image } from './image';
 
 /**
  * How samples outside the image are obtained.
@@ -355,22 +355,7 @@ export function sampleBicubic(img: Image, x: number, y: number, c: number, a = -
  * by more than half a pixel get `border` unless it is 'clamp'.
  */
 export function warpAffineBicubic(img: Image, inverse: Affine, outW: number, outH: number, border: number | 'clamp' = 'clamp'): Image {
-  const out = createImage(outW, outH, img.channels);
-  const [a, b, tx, c, d, ty] = inverse;
-  const ch = img.channels;
-  for (let y = 0; y < outH; y++) {
-    for (let x = 0; x < outW; x++) {
-      const sx = a * x + b * y + tx;
-      const sy = c * x + d * y + ty;
-      const o = (y * outW + x) * ch;
-      if (border !== 'clamp' && (sx < -0.5 || sy < -0.5 || sx > img.width - 0.5 || sy > img.height - 0.5)) {
-        for (let k = 0; k < ch; k++) out.data[o + k] = border;
-        continue;
-      }
-      for (let k = 0; k < ch; k++) out.data[o + k] = sampleBicubic(img, sx, sy, k);
-    }
-  }
-  return out;
+  return warpAffineWith(img, inverse, outW, outH, border, (im, x, y, c) => sampleBicubic(im, x, y, c));
 }
 
 /** Average non-overlapping factor×factor blocks (sensor-style integration); size must divide exactly. */

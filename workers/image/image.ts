@@ -94,7 +94,11 @@ export function toGray(img: Image): Image {
 
 /** Bilinear sample of channel c at continuous coordinates (pixel centres at integers); edges clamp. */
 export function sampleBilinear(img: Image, x: number, y: number, c: number): number {
-  const { width: w, height: h, channels: ch, data } = img;
+  return sampleBilinearRaw(img.data, img.width, img.height, img.channels, c, x, y);
+}
+
+/** The same on bare interleaved samples (e.g. a float64 accumulation grid). */
+export function sampleBilinearRaw(data: ArrayLike<number>, w: number, h: number, ch: number, c: number, x: number, y: number): number {
   const xc = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
   const yc = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
   const x0 = Math.floor(xc);
@@ -129,6 +133,21 @@ export function invertAffine(m: Affine): Affine {
 
 /** Warp with an inverse map (output → source), bilinear; pixels mapping outside the source get `border`. */
 export function warpAffine(img: Image, inverse: Affine, outW: number, outH: number, border: number | 'clamp' = 'clamp'): Image {
+  return warpAffineWith(img, inverse, outW, outH, border, sampleBilinear);
+}
+
+/**
+ * Warp with an inverse map and a given interpolator; pixels mapping more than half a pixel outside the source
+ * get `border` unless it is 'clamp'.
+ */
+export function warpAffineWith(
+  img: Image,
+  inverse: Affine,
+  outW: number,
+  outH: number,
+  border: number | 'clamp',
+  sample: (img: Image, x: number, y: number, c: number) => number,
+): Image {
   const out = createImage(outW, outH, img.channels);
   const [a, b, tx, c, d, ty] = inverse;
   const ch = img.channels;
@@ -141,7 +160,7 @@ export function warpAffine(img: Image, inverse: Affine, outW: number, outH: numb
         for (let k = 0; k < ch; k++) out.data[o + k] = border;
         continue;
       }
-      for (let k = 0; k < ch; k++) out.data[o + k] = sampleBilinear(img, sx, sy, k);
+      for (let k = 0; k < ch; k++) out.data[o + k] = sample(img, sx, sy, k);
     }
   }
   return out;

@@ -4,13 +4,11 @@
  * and `sightline jobs` (the case's job list).
  */
 import type { Command } from '../command';
-import { closeSharedPool } from '../../core/analysis/workerPool';
 import { listTracks, type AnalysisRun, type RecordedRun, type TrackSummary } from '../../core/analysis/results';
-import { SightlineError, cancelled, fromErrorInfo } from '../../core/errors';
+import { SightlineError } from '../../core/errors';
 import { findEvidence } from '../../core/evidence';
-import { defaultJobHandlers } from '../../core/jobKinds';
-import { JobQueue, listJobs, type Job } from '../../core/jobs';
-import { fmtSeconds, shortHash, str, withCase } from './shared';
+import { listJobs } from '../../core/jobs';
+import { fmtSeconds, runJobInProcess, shortHash, str, withCase } from './shared';
 
 function intOption(values: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const raw = str(values as Parameters<typeof str>[0], key);
@@ -46,40 +44,18 @@ export const analyzeCmd: Command = {
         ...(step ? { step } : {}),
         detector: { ...(minScore !== undefined ? { minScore } : {}), ...(values.exhaustive === true ? { reuse: { enabled: false } } : {}) },
       };
-      const q = new JobQueue(c, defaultJobHandlers(), { scope: 'own' });
-      let job: Job | undefined;
-      const onAbort = (): void => {
-        if (job) q.cancel(job.id);
-      };
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        const t0 = performance.now();
-        q.on('progress', (p) => {
-          if (p.jobId === job?.id) ctx.progress(p);
-        });
-        job = q.enqueue('analyze', { evidenceId: e.id, settings });
-        if (ctx.signal.aborted) q.cancel(job.id);
-        const done = await q.waitFor(job.id);
-        ctx.progressDone();
-        if (done.state === 'cancelled') throw cancelled('analysis');
-        if (done.state !== 'succeeded') throw done.lastError ? fromErrorInfo(done.lastError) : new SightlineError('INTERNAL', `analysis job ${done.id} ended ${done.state}`);
-        const seconds = (performance.now() - t0) / 1000;
-        const rec = done.result as RecordedRun;
-        const { run, tracks } = listTracks(c, e.id, { runId: rec.runId, best: 3 });
-        ctx.print({ ok: true, job: done, run, tracks, seconds }, () =>
-          [
-            `analysed #${e.id} ${e.originalName}: ${rec.framesAnalysed} frames in ${fmtSeconds(seconds)} (${(rec.framesAnalysed / seconds).toFixed(2)} frames/s)`,
-            describeRun(run!),
-            ...tracks.map(describeTrack),
-          ].join('\n'),
-        );
-      } finally {
-        ctx.signal.removeEventListener('abort', onAbort);
-        ctx.progressDone();
-        await q.stop();
-        q.removeAllListeners();
-        await closeSharedPool();
-      }
+      const t0 = performance.now();
+      const done = await runJobInProcess(c, ctx, 'analyze', { evidenceId: e.id, settings });
+      const seconds = (performance.now() - t0) / 1000;
+      const rec = done.result as RecordedRun;
+      const { run, tracks } = listTracks(c, e.id, { runId: rec.runId, best: 3 });
+      ctx.print({ ok: true, job: done, run, tracks, seconds }, () =>
+        [
+          `analysed #${e.id} ${e.originalName}: ${rec.framesAnalysed} frames in ${fmtSeconds(seconds)} (${(rec.framesAnalysed / seconds).toFixed(2)} frames/s)`,
+          describeRun(run!),
+          ...tracks.map(describeTrack),
+        ].join('\n'),
+      );
     });
   },
 };

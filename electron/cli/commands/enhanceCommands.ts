@@ -7,17 +7,14 @@
  * Every result is printed with its tier label; investigative results always carry "AI-restored — investigative
  * lead, not evidence", and a failing guard verdict is printed as a warning, never omitted.
  */
-import type { Command, CliContext } from '../command';
+import type { Command } from '../command';
 import { listTracks } from '../../core/analysis/results';
-import { closeSharedPool } from '../../core/analysis/workerPool';
 import { getGuardSettings, setGuardThresholds } from '../../core/enhance/guardSettings';
 import { getEnhancement, listEnhancements, saveSelection, type Enhancement, type RecordedEnhancement, type ReplayRecord } from '../../core/enhance/records';
-import { SightlineError, cancelled, fromErrorInfo } from '../../core/errors';
-import { defaultJobHandlers } from '../../core/jobKinds';
-import { JobQueue, type Job } from '../../core/jobs';
+import { SightlineError } from '../../core/errors';
 import type { CaseHandle } from '../../core/case';
 import { ENHANCE_MODES, resolveEnhanceSettings, type EnhanceMode } from '../../../workers/enhance/settings';
-import { fmtSeconds, str, withCase } from './shared';
+import { fmtSeconds, runJobInProcess, str, withCase } from './shared';
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
@@ -45,34 +42,6 @@ function resolveTrack(c: CaseHandle, raw: string): number {
   const t = tracks.find((x) => x.ordinal === Number(pair[2]));
   if (!t) throw new SightlineError('NOT_FOUND', `evidence ${pair[1]} has no track ${pair[2]} in its newest analysis run`);
   return t.id;
-}
-
-/** Run one job in a queue of this process, relaying progress; Ctrl-C cancels it. */
-async function runJob(c: CaseHandle, ctx: CliContext, kind: string, params: unknown): Promise<Job> {
-  const q = new JobQueue(c, defaultJobHandlers(), { scope: 'own' });
-  let job: Job | undefined;
-  const onAbort = (): void => {
-    if (job) q.cancel(job.id);
-  };
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    q.on('progress', (p) => {
-      if (p.jobId === job?.id) ctx.progress(p);
-    });
-    job = q.enqueue(kind, params);
-    if (ctx.signal.aborted) q.cancel(job.id);
-    const done = await q.waitFor(job.id);
-    ctx.progressDone();
-    if (done.state === 'cancelled') throw cancelled(kind);
-    if (done.state !== 'succeeded') throw done.lastError ? fromErrorInfo(done.lastError) : new SightlineError('INTERNAL', `${kind} job ${done.id} ended ${done.state}`);
-    return done;
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
-    ctx.progressDone();
-    await q.stop();
-    q.removeAllListeners();
-    await closeSharedPool();
-  }
 }
 
 /** The lines every view of a result shows: tier label, guard verdict (a warning when it fails), numbers. */
@@ -132,7 +101,7 @@ export const enhanceCmd: Command = {
       const trackId = resolveTrack(c, trackRaw);
       const t0 = performance.now();
       const selection = saveSelection(c, trackId, request);
-      const done = await runJob(c, ctx, 'enhance', { trackId, selectionId: selection.id, settings });
+      const done = await runJobInProcess(c, ctx, 'enhance', { trackId, selectionId: selection.id, settings });
       const rec = done.result as RecordedEnhancement;
       const e = getEnhancement(c, rec.enhancementId);
       const seconds = (performance.now() - t0) / 1000;
@@ -151,7 +120,7 @@ export const replayCmd: Command = {
     const id = positiveInt(idRaw, 'ENHANCEMENT_ID')!;
     return withCase(dir!, values, async (c) => {
       const rec = getEnhancement(c, id);
-      const done = await runJob(c, ctx, 'replay', { enhancementId: id });
+      const done = await runJobInProcess(c, ctx, 'replay', { enhancementId: id });
       const r = done.result as ReplayRecord;
       ctx.print({ ok: r.matches, replay: r, enhancement: { id: rec.id, tier: rec.tier, tierLabel: rec.tierLabel } }, () =>
         [

@@ -1,4 +1,9 @@
+import type { CliContext } from '../command';
+import { closeSharedPool } from '../../core/analysis/workerPool';
 import { openCase, type CaseHandle } from '../../core/case';
+import { SightlineError, cancelled, fromErrorInfo } from '../../core/errors';
+import { defaultJobHandlers } from '../../core/jobKinds';
+import { JobQueue, type Job } from '../../core/jobs';
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
@@ -28,4 +33,35 @@ export function fmtSeconds(s: number | null): string {
   const m = Math.floor((s % 3600) / 60);
   const sec = s - h * 3600 - m * 60;
   return `${h > 0 ? `${h}:` : ''}${String(m).padStart(h > 0 ? 2 : 1, '0')}:${sec.toFixed(3).padStart(6, '0')}`;
+}
+
+/**
+ * Run one job through a queue of this process (scope 'own': other processes' jobs in the case are left alone),
+ * relaying progress to the terminal; Ctrl-C cancels it. Resolves with the succeeded job, throws otherwise.
+ */
+export async function runJobInProcess(c: CaseHandle, ctx: CliContext, kind: string, params: unknown): Promise<Job> {
+  const q = new JobQueue(c, defaultJobHandlers(), { scope: 'own' });
+  let job: Job | undefined;
+  const onAbort = (): void => {
+    if (job) q.cancel(job.id);
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    q.on('progress', (p) => {
+      if (p.jobId === job?.id) ctx.progress(p);
+    });
+    job = q.enqueue(kind, params);
+    if (ctx.signal.aborted) q.cancel(job.id);
+    const done = await q.waitFor(job.id);
+    ctx.progressDone();
+    if (done.state === 'cancelled') throw cancelled(kind);
+    if (done.state !== 'succeeded') throw done.lastError ? fromErrorInfo(done.lastError) : new SightlineError('INTERNAL', `${kind} job ${done.id} ended ${done.state}`);
+    return done;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    ctx.progressDone();
+    await q.stop();
+    q.removeAllListeners();
+    await closeSharedPool();
+  }
 }
