@@ -110,10 +110,14 @@ async function benchAccuracy(): Promise<void> {
   const t0 = performance.now();
   for (let k = 1; k <= probesPerPerson; k++) {
     const cfg = { ...DEFAULT_STUDY, probeIndex: k, galleryIndices: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].filter((i) => i !== k) };
-    const { rows } = await runStudy(cfg, (d, n) => process.stderr.write(`\r  probes ${d}/${n} (probe portrait ${k})   `));
+    // A live counter on a terminal; in a log, one line per ten probes.
+    const { rows } = await runStudy(cfg, (d, n) => {
+      if (process.stderr.isTTY) process.stderr.write(`\r  probes ${d}/${n} (probe portrait ${k})   `);
+      else if (d % 10 === 0 || d === n) process.stderr.write(`  probes ${d}/${n} (probe portrait ${k})\n`);
+    });
     all.push(...rows);
   }
-  process.stderr.write('\r');
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const summary = summarise(all, DEFAULT_STUDY.people);
   process.stdout.write(
     `  ${'face'.padEnd(6)} ${'method'.padEnd(16)} ${'rank-1'.padStart(8)} ${'reference'.padStart(16)}   ${'dual gate: recall'.padStart(18)} ${'false/1000'.padStart(11)}   ${'q>0.6'.padStart(6)} ${'mean q'.padStart(7)} ${'true sim'.padStart(9)} ${'ms'.padStart(6)}\n`,
