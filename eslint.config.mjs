@@ -1,39 +1,25 @@
-// Lint: typescript-eslint's recommended rules, plus the process boundaries of the design (VS Code's habit of
-// enforcing per-runtime folders): the renderer never imports Node or Electron, and nothing outside electron/main.ts
-// and electron/preload.ts imports Electron, so every service runs headless.
+// Lint: typescript-eslint's recommended rules, plus the layers of the design (VS Code's habit of enforcing
+// per-runtime folders): imports point down only (`sightline/layers`, build/eslint-layers.mjs, which names the
+// rule a violation breaks), the renderer imports only the contract and the domain, and nothing outside
+// electron/main.ts and electron/preload.ts imports Electron, so every service runs headless.
 import tseslint from 'typescript-eslint';
+import layers from './build/eslint-layers.mjs';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'renderer/dist/', 'models/onnx/', 'test-results/', 'playwright-report/', 'e2e/artifacts/', '**/*.d.ts'] },
+  { ignores: ['node_modules/', 'dist/', 'renderer/dist/', 'models/onnx/', 'test-results/', 'playwright-report/', 'e2e/artifacts/', 'release/', '**/*.d.ts'] },
   ...tseslint.configs.recommended,
   {
+    plugins: { sightline: layers },
     rules: {
+      'sightline/layers': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-require-imports': 'off',
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only electron/main.ts and electron/preload.ts may import Electron; services must run headless.' }] }],
     },
   },
   {
-    files: ['electron/main.ts', 'electron/preload.ts', 'electron/electronHost/**'],
+    files: ['electron/main.ts', 'electron/preload.ts'],
     rules: { 'no-restricted-imports': 'off' },
-  },
-  {
-    files: ['renderer/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': 'off',
-      // The typescript-eslint variant: the renderer may import *types* from electron/ (the IPC contract and the
-      // shapes it returns), never values.
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'The renderer talks to main only through window.sightline.' }],
-          patterns: [
-            { group: ['node:*', 'fs', 'path', 'child_process', 'better-sqlite3', 'sharp', 'onnxruntime-node'], message: 'The renderer has no Node: ask main through window.sightline.' },
-            { group: ['**/electron/**', '**/workers/**', '**/models/**'], allowTypeImports: true, message: 'The renderer imports only types from main-process code; values come through window.sightline.' },
-          ],
-        },
-      ],
-    },
   },
   {
     files: ['**/*.test.ts', '**/*.spec.ts', 'e2e/**'],

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['electron/**/*.test.ts', 'workers/**/*.test.ts', 'models/**/*.test.ts', 'build/**/*.test.ts'],
+    include: ['{domain,platform,models,workers,core,app,electron,testing,build}/**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**', 'e2e/**'],
     // Native modules (better-sqlite3, onnxruntime-node, sharp) are safest in separate processes.
     pool: 'forks',

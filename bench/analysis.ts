@@ -1,18 +1,17 @@
 /**
  * Footage analysis speed on a 1080p clip: frames/s of the full analysis (decode, pyramid detection, landmarks,
  * quality, aligned crops + embeddings, tracking) next to ffmpeg's decode-only speed of the same clip in the same
- * run, and the share of time per stage. With the ORL faces present the clip holds six real faces (24, 40 and
- * 96 px) moving over a static textured scene, like a fixed camera; otherwise a face-less test pattern.
+ * run, and the share of time per stage. The clip holds six real faces (the committed ORL fixtures; 24, 40 and
+ * 96 px) moving over a static textured scene, like a fixed camera.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeFrames, runFfmpeg } from '../electron/core/media/ffmpeg';
-import { makeClip } from '../electron/core/media/synth';
-import { tempDir } from '../electron/core/testing/tmp';
+import { decodeFrames, runFfmpeg } from '../platform/ffmpeg';
+import { tempDir } from '../testing/tmp';
 import { runAnalysis, type AnalyzeResult } from '../workers/analysis/analyze';
-import { makeFaceClip } from '../workers/analysis/faceClip';
-import { resolveSettings, type AnalysisSettingsInput } from '../workers/analysis/params';
-import { hasOrl, orlDir } from '../workers/faces/testData';
+import { makeFaceClip } from '../testing/faceClip';
+import { resolveSettings, type AnalysisSettingsInput } from '../domain/analysis';
+import { faceFile } from '../testing/faces';
 import { getInferenceConfig, releaseAll } from '../workers/inference/session';
 import { heading, row, timeIt } from './util';
 
@@ -30,20 +29,15 @@ async function analyse(file: string, derivedDir: string, settings: AnalysisSetti
 export async function benchAnalysis(): Promise<void> {
   const tmp = tempDir('bench-analysis');
   try {
-    const withFaces = hasOrl();
-    heading(`Footage analysis (1920×1080 H.264 CRF 32, ${FRAMES} frames, ${withFaces ? '6 moving ORL faces of 24/40/96 px on a static scene' : 'testsrc2 pattern, no faces: ORL data absent'})`);
+    heading(`Footage analysis (1920×1080 H.264 CRF 32, ${FRAMES} frames, 6 moving ORL faces of 24/40/96 px on a static scene)`);
     const file = path.join(tmp.dir, 'camera.mp4');
-    if (withFaces) {
-      const faces = [24, 40, 96, 24, 40, 96].map((w, k) => ({
-        portrait: path.join(orlDir(), `s${k + 1}`, '1.png'),
-        faceWidth: w,
-        start: [200 + 280 * k, 150 + (k % 3) * 280] as [number, number],
-        velocity: [2 + (k % 3), k % 2 ? -1 : 1] as [number, number],
-      }));
-      await makeFaceClip({ out: file, frames: FRAMES, faces, crf: 32 });
-    } else {
-      await makeClip({ out: file, width: 1920, height: 1080, fps: 24, seconds: FRAMES / 24, pattern: 'testsrc2', codecArgs: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '32', '-pix_fmt', 'yuv420p'] });
-    }
+    const faces = [24, 40, 96, 24, 40, 96].map((w, k) => ({
+      portrait: faceFile(k + 1, 1),
+      faceWidth: w,
+      start: [200 + 280 * k, 150 + (k % 3) * 280] as [number, number],
+      velocity: [2 + (k % 3), k % 2 ? -1 : 1] as [number, number],
+    }));
+    await makeFaceClip({ out: file, frames: FRAMES, faces, crf: 32 });
     fs.readFileSync(file);
 
     const nullDecode = await timeIt(() =>

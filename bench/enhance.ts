@@ -14,14 +14,15 @@ import { cosineSimilarity, embedFaces } from '../workers/faces/embed';
 import { superResolve } from '../workers/faces/superResolve';
 import { getInferenceConfig } from '../workers/inference/session';
 import { convertChannels } from '../workers/image/image';
-import { auc, DEFAULT_STUDY, recognise, runStudy, summarise, type StudyRow } from '../workers/enhance/accuracy';
-import { referenceFace } from '../workers/enhance/faceSet';
-import { guardEnhancement, IDENTITY_CALIBRATION } from '../workers/enhance/guard';
+import { auc, recognise, runStudy, studyFor, summarise, type StudyRow } from '../testing/accuracy';
+import { referenceFace } from '../testing/faceSet';
+import { IDENTITY_CALIBRATION } from '../domain/identity';
+import { guardEnhancement } from '../workers/enhance/guard';
 import { enhanceCrops } from '../workers/enhance/pipeline';
-import { resolveEnhanceSettings } from '../workers/enhance/settings';
-import { makeProbe } from '../workers/enhance/study';
-import { faceDataDir, hasFaceData } from '../workers/enhance/testData';
-import { DEFAULT_GUARD_THRESHOLDS } from '../workers/enhance/thresholds';
+import { resolveEnhanceSettings } from '../domain/enhance';
+import { makeProbe } from '../testing/study';
+import { benchFaceSet, useFaceSet, type FaceSet } from '../testing/faces';
+import { DEFAULT_GUARD_THRESHOLDS } from '../domain/identity';
 import { heading, median, row, timeIt } from './util';
 
 /** The published field test (face recognition accuracy before → after enhancement, by face width). */
@@ -67,11 +68,11 @@ async function benchSpeed(): Promise<void> {
   }
 }
 
-async function benchCalibration(): Promise<void> {
-  heading('enhance: identity-similarity calibration (ORL, 20 people × 10 portraits, detector landmarks, dlib chips)');
+async function benchCalibration(set: FaceSet): Promise<void> {
+  heading(`enhance: identity-similarity calibration (${set.label}, detector landmarks, dlib chips)`);
   const embs: Array<{ p: number; e: Float32Array }> = [];
-  for (let p = 1; p <= 20; p++) {
-    for (let i = 1; i <= 10; i++) {
+  for (let p = 1; p <= set.people; p++) {
+    for (let i = 1; i <= set.portraits; i++) {
       const f = await referenceFace(p, i, 1);
       const [e] = await embedFaces([alignFace(convertChannels(f.image, 3), f.landmarks5, 150).crop]);
       embs.push({ p, e: e! });
@@ -90,8 +91,8 @@ async function benchCalibration(): Promise<void> {
     if (Math.abs(frr - far) < eer.gap) eer = { t, gap: Math.abs(frr - far), rate: (frr + far) / 2 };
   }
   const c07 = md + 0.7 * (ms - md);
-  row('mean cosine, same person (900 pairs)', ms.toFixed(4), `recorded ${IDENTITY_CALIBRATION.sameMean}`);
-  row('mean cosine, different people (19,000 pairs)', md.toFixed(4), `recorded ${IDENTITY_CALIBRATION.differentMean}`);
+  row(`mean cosine, same person (${same.length} pairs)`, ms.toFixed(4), `recorded ${IDENTITY_CALIBRATION.sameMean}`);
+  row(`mean cosine, different people (${diff.length} pairs)`, md.toFixed(4), `recorded ${IDENTITY_CALIBRATION.differentMean}`);
   row('equal-error-rate threshold (cosine)', eer.t.toFixed(4), `EER ${(eer.rate * 100).toFixed(2)} %, similarity ${((eer.t - md) / (ms - md)).toFixed(3)} (recorded ${IDENTITY_CALIBRATION.eerCosine} / ${IDENTITY_CALIBRATION.eerSimilarity})`);
   row('similarity 0.7 ≙ cosine', c07.toFixed(4), `false matches ${((100 * diff.filter((v) => v > c07).length) / diff.length).toFixed(3)} %, false non-matches ${((100 * same.filter((v) => v <= c07).length) / same.length).toFixed(2)} %`);
 }
@@ -100,16 +101,17 @@ function pct(v: number): string {
   return `${(100 * v).toFixed(1)} %`;
 }
 
-async function benchAccuracy(): Promise<void> {
-  const probesPerPerson = Math.max(1, Math.min(10, Number(process.env.SIGHTLINE_BENCH_PROBES ?? 1) || 1));
+async function benchAccuracy(set: FaceSet): Promise<void> {
+  const study = studyFor(set);
+  const probesPerPerson = Math.max(1, Math.min(set.portraits, Number(process.env.SIGHTLINE_BENCH_PROBES ?? 1) || 1));
   heading(
-    `enhance: identification before → after enhancement (ORL, 20 identities; ${probesPerPerson} probe portrait(s) per person degraded to 16-frame sequences: ` +
+    `enhance: identification before → after enhancement (${set.label}; ${probesPerPerson} probe portrait(s) per person degraded to 16-frame sequences: ` +
       `shifts ±1 px, rotation ±2°, blur σ 0.5 px, noise σ 0.02, H.264 CRF ${H264.crf} every 5th frame; gallery = the other portraits at full resolution; ×4)`,
   );
   const all: StudyRow[] = [];
   const t0 = performance.now();
   for (let k = 1; k <= probesPerPerson; k++) {
-    const cfg = { ...DEFAULT_STUDY, probeIndex: k, galleryIndices: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].filter((i) => i !== k) };
+    const cfg = { ...study, probeIndex: k, galleryIndices: Array.from({ length: set.portraits }, (_, i) => i + 1).filter((i) => i !== k) };
     // A live counter on a terminal; in a log, one line per ten probes.
     const { rows } = await runStudy(cfg, (d, n) => {
       if (process.stderr.isTTY) process.stderr.write(`\r  probes ${d}/${n} (probe portrait ${k})   `);
@@ -118,7 +120,7 @@ async function benchAccuracy(): Promise<void> {
     all.push(...rows);
   }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-  const summary = summarise(all, DEFAULT_STUDY.people);
+  const summary = summarise(all, study.people);
   process.stdout.write(
     `  ${'face'.padEnd(6)} ${'method'.padEnd(16)} ${'rank-1'.padStart(8)} ${'reference'.padStart(16)}   ${'dual gate: recall'.padStart(18)} ${'false/1000'.padStart(11)}   ${'q>0.6'.padStart(6)} ${'mean q'.padStart(7)} ${'true sim'.padStart(9)} ${'ms'.padStart(6)}\n`,
   );
@@ -139,20 +141,19 @@ async function benchAccuracy(): Promise<void> {
     r.scores.forEach((v, i) => {
       if (v > r.scores[best]!) best = i;
     });
-    return { score: r.quality.value, label: best === DEFAULT_STUDY.people.indexOf(r.person) };
+    return { score: r.quality.value, label: best === study.people.indexOf(r.person) };
   });
   row('quality score predicts a correct rank-1 (ROC AUC)', auc(labelled).toFixed(3), `${all.length} probe images, all sizes and methods`);
   row('study wall time', `${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 
 export async function benchEnhance(): Promise<void> {
-  if (!hasFaceData()) {
-    heading('enhance');
-    process.stdout.write(`  skipped: ORL face data not found at ${faceDataDir()} (set SIGHTLINE_TEST_DATA to its folder)\n`);
-    return;
-  }
+  const { set, note } = benchFaceSet();
+  useFaceSet(set);
+  heading('enhance');
+  process.stdout.write(`  ${note}\n`);
   await installModels({ log: () => {} });
   await benchSpeed();
-  await benchCalibration();
-  await benchAccuracy();
+  await benchCalibration(set);
+  await benchAccuracy(set);
 }

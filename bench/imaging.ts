@@ -5,12 +5,12 @@
  * else a synthetic texture of the same size. Printed only; nothing is asserted.
  */
 import { readImage, type Image } from '../workers/image/image';
-import { renderScene, syntheticScene } from '../workers/image/synthetic';
-import { degradeSequence, type DegradeParams } from '../workers/enhance/degrade';
+import { renderScene, syntheticScene } from '../testing/synthetic';
+import { degradeSequence, type DegradeParams } from '../testing/degrade';
 import { fusedPsfSigma } from '../workers/enhance/deconvolve';
-import { scoreFusion } from '../workers/enhance/evaluate';
+import { scoreFusion } from '../testing/evaluate';
 import { fuseFrames, upscaleSingleFrame, type FusionOptions } from '../workers/enhance/fusion';
-import { faceFile, hasFaceData } from '../workers/enhance/testData';
+import { faceFile, sharedFaces } from '../testing/faces';
 import { heading, median, row, timeIt } from './util';
 
 const RUNS = 5;
@@ -23,8 +23,8 @@ async function medianMs(fn: () => unknown, runs = RUNS): Promise<number> {
 }
 
 async function sourceFace(): Promise<{ image: Image; label: string }> {
-  if (hasFaceData()) return { image: await readImage(faceFile(1, 1), 1), label: 'ORL s1/1 (92×112)' };
-  return { image: renderScene(syntheticScene(42, 92, 112, 3), 92, 112, undefined, 2), label: 'synthetic texture (92×112; ORL data absent)' };
+  // The same portrait is in the committed fixtures, so the figures do not depend on ../shared being present.
+  return { image: await readImage(faceFile(1, 1, sharedFaces() ?? undefined), 1), label: 'ORL s1/1 (92×112)' };
 }
 
 export async function benchImaging(): Promise<void> {

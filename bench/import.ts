@@ -5,10 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCase } from '../electron/core/case';
-import { importEvidence } from '../electron/core/evidence';
-import { makeClip } from '../electron/core/media/synth';
-import { tempDir } from '../electron/core/testing/tmp';
+import { createCase } from '../core/case';
+import { importEvidence } from '../core/evidence';
+import { makeClip } from '../testing/synth';
+import { tempDir } from '../testing/tmp';
 import { heading, row, timeIt } from './util';
 
 export async function benchImport(): Promise<void> {

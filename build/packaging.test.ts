@@ -1,13 +1,13 @@
 /**
  * The packaging configuration must agree with the code: every native binary a production dependency ships is
  * unpacked from the asar, the unpacked modules are real dependencies, the extra resources land where
- * electron/core/tools.ts looks, and the app's entry points are inside the package. Parsed and matched with
+ * platform/tools.ts looks, and the app's entry points are inside the package. Parsed and matched with
  * electron-builder's own YAML reader and glob matcher.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGED_BIN_DIR, PACKAGED_MODELS_DIR } from '../electron/core/tools';
+import { PACKAGED_BIN_DIR, PACKAGED_MODELS_DIR } from '../platform/tools';
 
 const ROOT = path.resolve(__dirname, '..');
 const builderDir = path.dirname(require.resolve('app-builder-lib/package.json', { paths: [ROOT] }));
@@ -145,11 +145,11 @@ describe('build/electron-builder.yml', () => {
   it('packages the entry points: main, the bundled preload, the renderer, the model manifest', () => {
     expect(included(pkg.main)).toBe(true);
     expect(included('dist/preload/preload.js')).toBe(true);
-    expect(included('dist/e2e/harness/server.js')).toBe(true);
+    expect(included('dist/app/shell/server.js')).toBe(true);
     expect(included('renderer/dist/index.html')).toBe(true);
     expect(included('renderer/dist/assets/index-abc.js')).toBe(true);
     expect(included('models/manifest.json')).toBe(true);
-    expect(included('dist/electron/core/audit.test.js')).toBe(false);
+    expect(included('dist/core/audit.test.js')).toBe(false);
     expect(included('renderer/src/main.tsx')).toBe(false);
     // electron/main.ts loads these paths: keep them in step with the build outputs above.
     const main = fs.readFileSync(path.join(ROOT, 'electron', 'main.ts'), 'utf8');

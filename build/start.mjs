@@ -24,7 +24,7 @@ function electronBinary() {
   }
 }
 
-const missing = ['dist/electron/main.js', 'dist/e2e/harness/server.js', 'renderer/dist/index.html'].filter((f) => !fs.existsSync(path.join(root, f)));
+const missing = ['dist/electron/main.js', 'dist/app/shell/server.js', 'renderer/dist/index.html'].filter((f) => !fs.existsSync(path.join(root, f)));
 if (missing.length) {
   process.stderr.write(`Sightline is not built (missing ${missing.join(', ')}).\nRun: npm run setup   (or: npm run build && npm run build:renderer)\n`);
   process.exit(1);
@@ -40,7 +40,7 @@ if (electron) {
   child = spawn(electron, [root, ...args], { stdio: 'inherit' });
 } else {
   if (!forceBrowser) process.stdout.write('Electron\'s binary is not installed here (it cannot be downloaded on this machine): starting the browser shell.\n');
-  child = spawn(process.execPath, [path.join(root, 'dist', 'e2e', 'harness', 'server.js'), ...args.filter((a) => a !== '--browser')], { stdio: 'inherit' });
+  child = spawn(process.execPath, [path.join(root, 'dist', 'app', 'shell', 'server.js'), ...args.filter((a) => a !== '--browser')], { stdio: 'inherit' });
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

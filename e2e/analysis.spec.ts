@@ -6,13 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeFaceClip } from '../workers/analysis/faceClip';
-import { hasOrl, orlDir } from '../workers/faces/testData';
+import { makeFaceClip } from '../testing/faceClip';
+import { faceFile } from '../testing/faces';
 import { expect, test } from './fixtures';
 import { createCase, expectFrame, importFiles, jobRow, openClip, progressEvents, recordProgress } from './steps';
 
 test('analyse a clip: progress, boxes on the frame, tracks with best frames', async ({ app }) => {
-  test.skip(!hasOrl(), `the ORL face photographs are not at ${orlDir()} (set SIGHTLINE_TEST_DATA)`);
   test.setTimeout(180_000);
   const { page } = app;
   // Its own folder: the shared media folder is listed by other specs' file dialogs.
@@ -24,8 +23,8 @@ test('analyse a clip: progress, boxes on the frame, tracks with best frames', as
     height: 360,
     frames: 12,
     faces: [
-      { portrait: path.join(orlDir(), 's4', '2.png'), faceWidth: 40, start: [60, 70], velocity: [10, 2] },
-      { portrait: path.join(orlDir(), 's9', '5.png'), faceWidth: 32, start: [470, 220], velocity: [-9, -2] },
+      { portrait: faceFile(4, 2), faceWidth: 40, start: [60, 70], velocity: [10, 2] },
+      { portrait: faceFile(9, 5), faceWidth: 32, start: [470, 220], velocity: [-9, -2] },
     ],
   });
   await createCase(app, { caseNumber: '2026-00733', title: 'Doorway, Quay Road', examiner: 'DC J. Rivera', agency: '' });

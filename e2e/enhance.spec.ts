@@ -7,13 +7,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeFaceClip } from '../workers/analysis/faceClip';
-import { hasOrl, orlDir } from '../workers/faces/testData';
+import { EVIDENTIAL_LABEL } from '../domain/enhance';
+import { makeFaceClip } from '../testing/faceClip';
+import { faceFile } from '../testing/faces';
 import { expect, test } from './fixtures';
 import { createCase, importFiles, jobRow, openClip } from './steps';
 
 test('select frames, fuse, compare with a wipe and zoom, and see the guard’s verdict', async ({ app }) => {
-  test.skip(!hasOrl(), `the ORL face photographs are not at ${orlDir()} (set SIGHTLINE_TEST_DATA)`);
   test.setTimeout(240_000);
   const { page } = app;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-enhance-'));
@@ -24,7 +24,7 @@ test('select frames, fuse, compare with a wipe and zoom, and see the guard’s v
     height: 240,
     frames: 24,
     crf: 30,
-    faces: [{ portrait: path.join(orlDir(), 's6', '1.png'), faceWidth: 32, start: [100, 60], velocity: [1.4, 0.5] }],
+    faces: [{ portrait: faceFile(6, 1), faceWidth: 32, start: [100, 60], velocity: [1.4, 0.5] }],
   });
   await createCase(app, { caseNumber: '2026-00815', title: 'Lobby, Pier Street', examiner: 'DC J. Rivera', agency: '' });
   await importFiles(app, [clip]);
@@ -67,7 +67,7 @@ test('select frames, fuse, compare with a wipe and zoom, and see the guard’s v
   await result.click();
   const view = page.getByTestId('compare-view');
   await expect(view).toBeVisible();
-  await expect(view.locator('.banner [data-testid="tier-label"]')).toHaveText('Evidential — every pixel from the footage');
+  await expect(view.locator('.banner [data-testid="tier-label"]')).toHaveText(EVIDENTIAL_LABEL);
   const verdict = view.getByTestId('guard-panel').getByTestId('guard-verdict');
   await expect(verdict).toHaveAttribute('data-verdict', /^(pass|fail)$/);
   await expect(view.getByTestId('guard-similarity')).toHaveText(/^\d\.\d{3}/);

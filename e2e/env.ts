@@ -23,7 +23,7 @@ export function electronBinary(): { path: string } | { missing: string } {
 }
 
 export function assertBuilt(): void {
-  const need = ['dist/e2e/harness/server.js', 'renderer/dist/index.html'];
+  const need = ['dist/app/shell/server.js', 'renderer/dist/index.html'];
   const missing = need.filter((f) => !fs.existsSync(path.join(ROOT, f)));
   if (missing.length) throw new Error(`build first (npm run build && npm run build:renderer): missing ${missing.join(', ')}`);
 }

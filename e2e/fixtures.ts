@@ -1,6 +1,6 @@
 /**
  * The `app` fixture: a fresh Sightline per test (its own settings and cases folder), in the browser shell
- * (Chromium + e2e/harness/server.ts) or the desktop app (Playwright's Electron launcher), plus helpers that
+ * (Chromium + app/shell/server.ts) or the desktop app (Playwright's Electron launcher), plus helpers that
  * hide the one real difference between them: how files are chosen. Every request the page makes is checked:
  * anything outside loopback (or the app's own schemes) fails the test.
  */
@@ -9,7 +9,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeClip } from '../electron/core/media/synth';
+import { makeClip } from '../testing/synth';
 import { ARTIFACTS, DOCS_SCREENSHOTS, ROOT, assertBuilt, electronBinary } from './env';
 
 export interface Media {
@@ -64,7 +64,7 @@ interface Harness {
 async function startHarness(dataDir: string, casesDir: string): Promise<Harness> {
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
-    [path.join(ROOT, 'dist/e2e/harness/server.js'), '--data', dataDir, '--cases', casesDir, '--exit-with-stdin', '--verbose'],
+    [path.join(ROOT, 'dist/app/shell/server.js'), '--data', dataDir, '--cases', casesDir, '--exit-with-stdin', '--verbose'],
     { cwd: ROOT, stdio: 'pipe' },
   );
   const log: string[] = [];
@@ -160,7 +160,7 @@ export const test = base.extend<{ app: SightlineApp }, { media: Media; browserOn
     if (shell === 'electron') {
       const bin = electronBinary();
       // Only this project is skipped, and it says why; the chromium project runs the same specs.
-      test.skip('missing' in bin, `Electron launcher skipped: Electron's binary is not installed on this machine (it cannot be downloaded here). ${'missing' in bin ? bin.missing : ''}`);
+      test.skip('missing' in bin, "Electron's binary is not on this machine (npm fetches it from GitHub, which this machine cannot reach); the chromium project runs the same spec against the browser shell");
       if ('missing' in bin) return;
       assertBuilt();
       electronApp = await _electron.launch({

@@ -12,8 +12,9 @@ export default function globalSetup(config: FullConfig): void {
   const bin = electronBinary();
   if (projects.has('electron') && 'missing' in bin) {
     process.stdout.write(
-      `\n[e2e] Electron launcher: SKIPPED. Electron's binary is not installed on this machine (it cannot be downloaded here: ${bin.missing}).\n` +
-        `[e2e] The same specs run in Chromium against the browser shell. Install Electron (SIGHTLINE_ELECTRON=1 npm run setup) to run them in the desktop app too.\n\n`,
+      `\n[e2e] Electron launcher: SKIPPED. Electron's binary is not on this machine: npm downloads it from GitHub at install time, and this machine cannot reach GitHub.\n` +
+        `[e2e] Nothing is broken and nothing needs reinstalling here: the same specs run in Chromium against the browser shell. On a machine with internet access,\n` +
+        `[e2e] SIGHTLINE_ELECTRON=1 npm run setup fetches the binary and these specs then run in the desktop app too.\n\n`,
     );
   }
 }

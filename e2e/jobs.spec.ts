@@ -1,6 +1,6 @@
 /** The jobs panel: a queued import can be cancelled; the running one goes on; both end in the audit log. */
 import path from 'node:path';
-import { makeClip } from '../electron/core/media/synth';
+import { makeClip } from '../testing/synth';
 import { expect, test } from './fixtures';
 import { createCase, importFiles, jobRow } from './steps';
 

@@ -1,6 +1,6 @@
 /**
  * End-to-end specs: the real renderer driving the real services.
- * - `chromium`: Debian's Chromium (never a downloaded browser) against the browser shell (e2e/harness/server.ts).
+ * - `chromium`: Debian's Chromium (never a downloaded browser) against the browser shell (app/shell/server.ts).
  * - `electron`: the same specs through Playwright's Electron launcher, where Electron's binary is installed;
  *   elsewhere every test of that project is skipped with the reason (e2e/fixtures.ts).
  * Build first (npm run build && npm run build:renderer): `npm run test:e2e` does.

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { tempDir } from './core/testing/tmp';
+import { tempDir } from '../testing/tmp';
 
 type Handler = (...args: unknown[]) => unknown;
 

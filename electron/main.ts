@@ -10,10 +10,10 @@ import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, utilityPro
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { APP_ROOT } from './core/appInfo';
-import { AppService, type Shell } from './ipc/service';
-import { APP_HOST, APP_SCHEME, IPC_EVENT, IPC_INVOKE, MEDIA_HOST, MEDIA_SCHEME } from './ipc/transport';
-import { contentSecurityPolicy, mimeType, resolveStaticFile, securityHeaders } from './shell/webPolicy';
+import { APP_ROOT } from '../platform/appInfo';
+import { AppService, type Shell } from '../app/service/appService';
+import { APP_HOST, APP_SCHEME, IPC_EVENT, IPC_INVOKE, MEDIA_HOST, MEDIA_SCHEME } from '../app/contract/transport';
+import { contentSecurityPolicy, mimeType, resolveStaticFile, securityHeaders } from '../app/shell/webPolicy';
 import { setWorkerSpawner, type WorkerSpawner } from '../workers/pool';
 
 const RENDERER_DIR = path.join(APP_ROOT, 'renderer', 'dist');

@@ -3,8 +3,8 @@
  * contract does not declare before anything crosses to main, and its subscriptions unsubscribe.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { CHANNEL_NAMES, EVENT_NAMES } from './ipc/contract';
-import { IPC_EVENT, IPC_INVOKE } from './ipc/transport';
+import { CHANNEL_NAMES, EVENT_NAMES } from '../app/contract';
+import { IPC_EVENT, IPC_INVOKE } from '../app/contract/transport';
 // vi.mock and vi.hoisted run before this import: the preload sees the stand-in.
 import { bridge } from './preload';
 

@@ -15,8 +15,8 @@ import {
   type Events,
   type Result,
   type SightlineBridge,
-} from './ipc/contract';
-import { IPC_EVENT, IPC_INVOKE, mediaUrlFor } from './ipc/transport';
+} from '../app/contract';
+import { IPC_EVENT, IPC_INVOKE, mediaUrlFor } from '../app/contract/transport';
 
 function isEvent(name: unknown): name is EventName {
   return typeof name === 'string' && (EVENT_NAMES as readonly string[]).includes(name);

@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { convertModel } from './convert/index';
 import { loadManifest, modelPath, type ModelEntry } from './manifest';
-import { manifestPath, onnxDir, packageVersion, sha256Bytes, sha256File } from './paths';
+import { sha256File, sha256Hex } from '../platform/hashing';
+import { manifestPath, onnxDir, packageVersion } from './paths';
 
 export interface InstallOptions {
   force?: boolean;
@@ -63,7 +64,7 @@ async function installOne(entry: ModelEntry, target: string, opts: InstallOption
   } catch (err) {
     return { ...base, status: 'failed', sha256: '', message: `conversion failed: ${(err as Error).message}` };
   }
-  const got = sha256Bytes(bytes);
+  const got = sha256Hex(bytes);
   if (got !== entry.sha256 && !opts.updateManifest) {
     let installed = 'unknown';
     try { installed = packageVersion(entry.package); } catch { /* reported as unknown */ }

@@ -3,10 +3,9 @@
  * root is the nearest ancestor holding models/manifest.json. `SIGHTLINE_MODELS_DIR` overrides the directory of
  * the converted ONNX files (a packaged app keeps them beside its resources).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { packagedModelsDir } from '../electron/core/tools';
+import { packagedModelsDir } from '../platform/tools';
 
 let cachedRoot: string | undefined;
 
@@ -29,7 +28,7 @@ export function manifestPath(): string {
 }
 
 export function onnxDir(): string {
-  // Packaged app: resources/models/onnx, resolved with the other packaged resources in electron/core/tools.ts.
+  // Packaged app: resources/models/onnx, resolved with the other packaged resources in platform/tools.ts.
   return process.env.SIGHTLINE_MODELS_DIR ?? packagedModelsDir() ?? path.join(repoRoot(), 'models', 'onnx');
 }
 
@@ -49,14 +48,4 @@ export function packageDir(name: string): string {
 
 export function packageVersion(name: string): string {
   return (JSON.parse(readFileSync(path.join(packageDir(name), 'package.json'), 'utf8')) as { version: string }).version;
-}
-
-export function sha256Bytes(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }

@@ -9,9 +9,10 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SightlineError, fromErrorInfo } from '../electron/core/errors';
-import type { Progress } from '../electron/core/progress';
+import { SightlineError, fromErrorInfo } from '../domain/errors';
+import type { Progress } from '../domain/progress';
 import type { FromWorker, ToWorker } from './protocol';
+import type { TaskKind, TaskParams, TaskResult } from './tasks/registry';
 
 export interface WorkerHandle {
   readonly pid: number | undefined;
@@ -79,7 +80,7 @@ interface Slot {
 
 interface PendingTask {
   readonly id: number;
-  readonly kind: string;
+  readonly kind: TaskKind;
   readonly params: unknown;
   readonly opts: RunTaskOptions;
   resolve(v: unknown): void;
@@ -112,11 +113,11 @@ export class WorkerPool {
     this.threadsPerWorker = Math.max(1, opts.threadsPerWorker ?? Math.floor(cores / this.size));
   }
 
-  /** Run a task in some worker; resolves with its result, rejects with a SightlineError. */
-  run<T = unknown>(kind: string, params: unknown, opts: RunTaskOptions = {}): Promise<T> {
+  /** Run a task in some worker; resolves with its result (typed by the task registry), rejects with a SightlineError. */
+  run<K extends TaskKind>(kind: K, params: TaskParams<K>, opts: RunTaskOptions = {}): Promise<TaskResult<K>> {
     if (this.closed) return Promise.reject(new SightlineError('INTERNAL', 'the worker pool is closed'));
     if (opts.signal?.aborted) return Promise.reject(new SightlineError('CANCELLED', `${kind} cancelled`));
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<TaskResult<K>>((resolve, reject) => {
       const task: PendingTask = { id: this.nextId++, kind, params, opts, resolve: resolve as (v: unknown) => void, reject };
       opts.signal?.addEventListener('abort', () => this.cancel(task), { once: true });
       this.queue.push(task);
@@ -130,7 +131,7 @@ export class WorkerPool {
   }
 
   /** The PID of the worker running a task of this kind right now, if any. */
-  pidRunning(kind: string): number | undefined {
+  pidRunning(kind: TaskKind): number | undefined {
     return this.slots.find((s) => s.task?.kind === kind)?.handle.pid;
   }
 

@@ -5,10 +5,11 @@
  *   parent → worker:  run | cancel | shutdown
  *   worker → parent:  ready | progress | log | done | failed
  */
-import type { ErrorInfo } from '../electron/core/errors';
+import type { ErrorInfo } from '../domain/errors';
+import type { TaskKind } from './tasks/registry';
 
 export type ToWorker =
-  | { readonly type: 'run'; readonly taskId: number; readonly kind: string; readonly params: unknown }
+  | { readonly type: 'run'; readonly taskId: number; readonly kind: TaskKind; readonly params: unknown }
   | { readonly type: 'cancel'; readonly taskId: number }
   | { readonly type: 'shutdown' };
 
@@ -26,4 +27,8 @@ export interface TaskContext {
   log(message: string, level?: 'info' | 'warn'): void;
 }
 
-export type TaskFn = (params: unknown, ctx: TaskContext) => Promise<unknown>;
+/**
+ * A task as the worker runs it: parameters arrive as plain data from another process, so every task validates
+ * them itself (its zod schema) before use; the result type is the one the registry promises its callers.
+ */
+export type TaskFn<R = unknown> = (params: unknown, ctx: TaskContext) => Promise<R>;

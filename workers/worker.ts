@@ -3,9 +3,10 @@
  * work (the task's signal); reports progress; never touches the case database. Task modules (and their ONNX
  * sessions) load lazily on first use and stay loaded for the worker's life.
  */
-import { toErrorInfo } from '../electron/core/errors';
+import { toErrorInfo } from '../domain/errors';
 import type { FromWorker, TaskFn, ToWorker } from './protocol';
 import { TASKS } from './tasks';
+import { isTaskKind } from './tasks/registry';
 
 interface Port {
   send(m: FromWorker): void;
@@ -25,13 +26,12 @@ function connect(): Port {
 const port = connect();
 const running = new Map<number, AbortController>();
 
-async function run(taskId: number, kind: string, params: unknown): Promise<void> {
+async function run(taskId: number, kind: unknown, params: unknown): Promise<void> {
   const ac = new AbortController();
   running.set(taskId, ac);
   try {
-    const load = TASKS[kind];
-    if (!load) throw new Error(`unknown task kind ${kind}`);
-    const fn: TaskFn = await load();
+    if (!isTaskKind(kind)) throw new Error(`unknown task kind ${String(kind)}`);
+    const fn: TaskFn = await TASKS[kind]();
     let lastProgress = 0;
     const result = await fn(params, {
       signal: ac.signal,

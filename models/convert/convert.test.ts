@@ -8,7 +8,8 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadManifest, type ModelEntry } from '../manifest';
-import { packageDir, sha256Bytes } from '../paths';
+import { sha256Hex } from '../../platform/hashing';
+import { packageDir } from '../paths';
 import { convertModel } from './index';
 import { faceApiNet, loadTf, tfjsLayersModel, type TfTensor } from './reference';
 
@@ -62,8 +63,8 @@ describe('model conversion', () => {
 
   it('is deterministic and matches the manifest hashes', () => {
     for (const e of loadManifest().models) {
-      const a = sha256Bytes(convertModel(e));
-      const b = sha256Bytes(convertModel(e));
+      const a = sha256Hex(convertModel(e));
+      const b = sha256Hex(convertModel(e));
       expect(a).toBe(b);
       expect(a, `${e.file}: manifest sha256`).toBe(e.sha256);
     }

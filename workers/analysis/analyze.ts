@@ -12,9 +12,9 @@
  * Cancellation is checked between detector runs and between faces, and the decoder's ffmpeg child is killed at
  * once through the same signal.
  */
-import { decodeFrames } from '../../electron/core/media/ffmpeg';
-import { cancelled } from '../../electron/core/errors';
-import { writeDerivedBytes } from '../../electron/core/derivedStore';
+import { decodeFrames } from '../../platform/ffmpeg';
+import { cancelled } from '../../domain/errors';
+import { writeDerivedBytes } from '../../platform/derivedStore';
 import { alignFace } from '../faces/align';
 import { detectLandmarks, toLandmarks5 } from '../faces/detect';
 import { embedFaces } from '../faces/embed';
@@ -22,7 +22,8 @@ import type { Point } from '../image/geometry';
 import { cropImage, encodePng, type Image } from '../image/image';
 import type { TaskContext, TaskFn } from '../protocol';
 import { PyramidDetector, type Box, type Candidate } from './detectPyramid';
-import { AnalyzeTaskParams, maxGapFrames } from './params';
+import { maxGapFrames } from '../../domain/analysis';
+import { AnalyzeTaskParams } from './params';
 import { planPyramid } from './pyramid';
 import { faceQuality, type QualityComponents, type QualityMeasures } from './quality';
 import { Tracker } from './tracker';
@@ -268,4 +269,4 @@ export function finishTracks(detections: AnalyzedDetection[], trackIds: readonly
   });
 }
 
-export const analyze: TaskFn = (params, ctx) => runAnalysis(params, ctx);
+export const analyze: TaskFn<AnalyzeResult> = (params, ctx) => runAnalysis(params, ctx);

@@ -16,7 +16,7 @@
  * suppression merges windows and levels.
  */
 import { runModel } from '../inference/session';
-import { DEFAULT_DETECTOR_OPTIONS, type DetectorOptions } from './detectorOptions';
+import { DEFAULT_DETECTOR_OPTIONS, type DetectorOptions } from '../../domain/analysis';
 import { DETECTOR_INPUT, fillTileTensor, type PyramidPlan, type Tile } from './pyramid';
 
 export { DEFAULT_DETECTOR_OPTIONS, type DetectorOptions };

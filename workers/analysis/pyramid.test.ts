@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DETECTOR_INPUT, fillTileTensor, planPyramid } from './pyramid';
-import { DEFAULT_PYRAMID } from './params';
+import { DEFAULT_PYRAMID } from '../../domain/analysis';
 
 describe('scale pyramid', () => {
   it('plans the default 1080p pyramid: whole frame, ×0.8 and ×1.6 windows covering the frame', () => {

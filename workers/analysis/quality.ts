@@ -14,28 +14,10 @@
  * sharpness 0.25, pose 0.20, exposure 0.15, score 0.10. Geometric, because one failing component (a profile
  * view, a blown-out face) makes a frame useless however good the others are.
  */
+import { DEFAULT_QUALITY, type QualityOptions, type QualityWeights } from '../../domain/analysis';
 import { dlibTemplate } from '../faces/align';
 import type { Point } from '../image/geometry';
 import type { Image } from '../image/image';
-
-export interface QualityWeights {
-  readonly size: number;
-  readonly sharpness: number;
-  readonly exposure: number;
-  readonly pose: number;
-  readonly score: number;
-}
-
-export interface QualityOptions {
-  readonly weights: QualityWeights;
-  /** Laplacian-variance / luma-variance ratio at which sharpness reaches 1 − 1/e. */
-  readonly sharpnessScale: number;
-}
-
-export const DEFAULT_QUALITY: QualityOptions = {
-  weights: { size: 0.3, sharpness: 0.25, exposure: 0.15, pose: 0.2, score: 0.1 },
-  sharpnessScale: 0.3,
-};
 
 export interface QualityComponents {
   readonly size: number;

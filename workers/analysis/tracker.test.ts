@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../image/random';
-import { DEFAULT_TRACKER, Tracker } from './tracker';
+import { createRng } from '../../testing/random';
+import { DEFAULT_TRACKER } from '../../domain/analysis';
+import { Tracker } from './tracker';
 import { combineQuality, faceQuality, poseProxies } from './quality';
 import { suppress } from './detectPyramid';
 import { dlibTemplate } from '../faces/align';

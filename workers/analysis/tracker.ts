@@ -16,28 +16,8 @@
  * quality-weighted mean of its detections' embeddings. Thresholds are for the dlib embedding (same person
  * ~0.97, strangers ~0.87 on clean faces, lower for both on 20–40 px faces), not ArcFace-style ones.
  */
+import { DEFAULT_TRACKER, type TrackerOptions } from '../../domain/analysis';
 import type { Box } from './detectPyramid';
-
-export interface TrackerOptions {
-  readonly iouMin: number;
-  readonly embedVeto: number;
-  readonly embedMin: number;
-  readonly maxGapFrames: number;
-  readonly gate: number;
-  readonly sizeRatioMax: number;
-  /** Weight of the newest displacement in the velocity estimate (exponential smoothing). */
-  readonly velocityAlpha: number;
-}
-
-export const DEFAULT_TRACKER: TrackerOptions = {
-  iouMin: 0.2,
-  embedVeto: 0.6,
-  embedMin: 0.9,
-  maxGapFrames: 24,
-  gate: 1.5,
-  sizeRatioMax: 1.6,
-  velocityAlpha: 0.5,
-};
 
 export interface TrackInput {
   readonly box: Box;

@@ -3,7 +3,8 @@
  * mappings of recorded pixels (CLAHE locally), reversible in intent and easy to explain in court.
  */
 import { createImage, toGray, type Image } from '../image/image';
-import { assertJsonParams, type StepResult } from './step';
+import { assertJsonParams } from '../../domain/processingStep';
+import type { StepResult } from './step';
 
 export interface LinearStretchParams {
   /** Luma percentile mapped to 0 (fraction, e.g. 0.01). */

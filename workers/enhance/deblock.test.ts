@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createImage, readImage, toBytes, type Image } from '../image/image';
 import { psnr } from '../image/metrics';
-import { renderScene, syntheticScene } from '../image/synthetic';
+import { renderScene, syntheticScene } from '../../testing/synthetic';
 import { blockiness, deblock } from './deblock';
 
 const smooth = renderScene(syntheticScene(12, 90, 90, 6), 64, 64, [1, 0, 10, 0, 1, 10], 2);

@@ -9,7 +9,8 @@
  * of the original frame.
  */
 import { type Image } from '../image/image';
-import { assertJsonParams, type StepResult } from './step';
+import { assertJsonParams } from '../../domain/processingStep';
+import type { StepResult } from './step';
 
 export interface DeblockParams {
   /** Transform block size of the codec (8 for JPEG and H.264 8×8; 4 for H.264 4×4 luma blocks). */

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createImage, type Image } from '../image/image';
 import { gaussianBlur } from '../image/filters';
 import { psnr } from '../image/metrics';
-import { createRng } from '../image/random';
-import { renderScene, syntheticScene } from '../image/synthetic';
+import { createRng } from '../../testing/random';
+import { renderScene, syntheticScene } from '../../testing/synthetic';
 import { fusedPsfSigma, richardsonLucy, wienerDeconvolve } from './deconvolve';
 
 const sharp = renderScene(syntheticScene(31, 70, 60, 1.5), 64, 56, [1, 0, 3, 0, 1, 2], 2);

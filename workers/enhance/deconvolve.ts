@@ -8,7 +8,8 @@
 import { createImage, type Image } from '../image/image';
 import { convolveSeparable, gaussianKernel1d } from '../image/filters';
 import { createComplex2D, fft2d } from '../image/fft';
-import { assertJsonParams, type StepResult } from './step';
+import { assertJsonParams } from '../../domain/processingStep';
+import type { StepResult } from './step';
 
 export interface WienerParams {
   /** Gaussian PSF σ in pixels. */

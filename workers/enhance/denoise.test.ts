@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createImage, type Image } from '../image/image';
 import { psnr } from '../image/metrics';
-import { createRng } from '../image/random';
-import { renderScene, syntheticScene } from '../image/synthetic';
+import { createRng } from '../../testing/random';
+import { renderScene, syntheticScene } from '../../testing/synthetic';
 import { bilateralFilter, nonLocalMeans } from './denoise';
 
 const clean = renderScene(syntheticScene(8, 60, 60, 2.5), 48, 48, [1, 0, 4, 0, 1, 4], 2);

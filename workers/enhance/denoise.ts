@@ -5,7 +5,8 @@
  */
 import { createImage, type Image } from '../image/image';
 import { borderIndex } from '../image/filters';
-import { assertJsonParams, type StepResult } from './step';
+import { assertJsonParams } from '../../domain/processingStep';
+import type { StepResult } from './step';
 
 export interface BilateralParams {
   /** Spatial Gaussian σ in pixels. */

@@ -20,17 +20,15 @@ import { configureInference, releaseAll } from '../inference/session';
 import { convertChannels, resizeBilinear, type Image } from '../image/image';
 import { gaussianBlur } from '../image/filters';
 import { psnr, ssim } from '../image/metrics';
-import { createRng } from '../image/random';
-import { recognise } from './accuracy';
-import { referenceFace } from './faceSet';
-import { DEFAULT_GUARD_THRESHOLDS, guardEnhancement, identitySimilarity } from './guard';
+import { createRng } from '../../testing/random';
+import { recognise } from '../../testing/accuracy';
+import { referenceFace } from '../../testing/faceSet';
+import { DEFAULT_GUARD_THRESHOLDS, identitySimilarity } from '../../domain/identity';
+import { guardEnhancement } from './guard';
 import { enhanceCrops } from './pipeline';
-import { resolveEnhanceSettings } from './settings';
-import { groundTruthAtScale, makeProbe, upscaleAllAligned, upscaleReference, type Probe } from './study';
-import { faceDataDir, hasFaceData } from './testData';
+import { resolveEnhanceSettings } from '../../domain/enhance';
+import { groundTruthAtScale, makeProbe, upscaleAllAligned, upscaleReference, type Probe } from '../../testing/study';
 
-const present = hasFaceData();
-if (!present) console.warn(`[enhance.faces] skipped: ORL face data not found at ${faceDataDir()} (set SIGHTLINE_TEST_DATA to its folder)`);
 
 const SCALE = 4;
 const H264 = { crf: 28, preset: 'medium', fps: 25, gop: 25 } as const;
@@ -75,7 +73,7 @@ async function identity(original: Float32Array, img: Image, p: Probe): Promise<n
   return identitySimilarity(cosineSimilarity(original, embedding));
 }
 
-describe.skipIf(!present)('enhancement on real faces (ORL, 20–32 px, H.264)', () => {
+describe('enhancement on real faces (ORL, 20–32 px, H.264)', () => {
   const rows: Row[] = [];
   const probes = new Map<number, Probe>();
   const fused = new Map<number, Image>();

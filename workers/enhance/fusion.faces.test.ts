@@ -5,15 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readImage } from '../image/image';
-import { degradeSequence, type DegradeParams } from './degrade';
+import { degradeSequence, type DegradeParams } from '../../testing/degrade';
 import { fusedPsfSigma } from './deconvolve';
-import { scoreFusion } from './evaluate';
-import { faceDataDir, faceFile, hasFaceData } from './testData';
+import { scoreFusion } from '../../testing/evaluate';
+import { faceFile } from '../../testing/faces';
 import type { FusionOptions } from './fusion';
 
 const PEOPLE = [1, 2, 3, 4, 5, 6, 7, 8];
-const present = hasFaceData();
-if (!present) console.warn(`[fusion.faces] skipped: ORL face data not found at ${faceDataDir()} (set SIGHTLINE_TEST_DATA to its folder)`);
 
 interface Setting {
   readonly name: string;
@@ -80,7 +78,7 @@ function report(setting: Setting, rows: Row[]): void {
   );
 }
 
-describe.skipIf(!present)('fusion on real faces (ORL)', () => {
+describe('fusion on real faces (ORL)', () => {
   it('×4, 16 frames (shifts ±1 px, rotations ±2°, blur σ 0.5 px, noise σ 0.02): fusion beats the best single frame', async () => {
     const setting: Setting = { name: '×4, 16 frames, uncompressed', scale: 4, degrade: { frames: 16, maxRotationDeg: 2 } };
     const rows = await run(setting);

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createImage, toBytes, type Affine, type Image } from '../image/image';
-import { renderScene, syntheticScene } from '../image/synthetic';
+import { renderScene, syntheticScene } from '../../testing/synthetic';
 import { composeAffine, translation, warpDistance } from '../image/register';
-import { degradeSequence, type DegradedSequence } from './degrade';
+import { degradeSequence, type DegradedSequence } from '../../testing/degrade';
 import { fusedPsfSigma } from './deconvolve';
-import { scoreFusion } from './evaluate';
+import { scoreFusion } from '../../testing/evaluate';
 import { FUSION_DEFAULTS, fuseFrames, upscaleSingleFrame } from './fusion';
 
 /** A face-sized synthetic texture standing in for a face when the real-face data is absent. */

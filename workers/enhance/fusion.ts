@@ -34,7 +34,7 @@ import {
   type PhaseCorrelationParams,
 } from '../image/register';
 import { richardsonLucy, wienerDeconvolve } from './deconvolve';
-import { assertJsonParams, type ProcessingStep } from './step';
+import { assertJsonParams, type ProcessingStep } from '../../domain/processingStep';
 
 export interface RegistrationPolicy {
   readonly motion: MotionModel;

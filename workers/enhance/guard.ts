@@ -52,52 +52,7 @@ import { convertChannels, cropImage, invertAffine, resizeBilinear, toGray, warpA
 import { composeAffine } from '../image/register';
 import { blockiness } from './deblock';
 import { downsampleBox } from '../image/filters';
-import { IDENTITY_CALIBRATION, identitySimilarity, verdictOf, type GuardThresholds } from './thresholds';
-
-export { DEFAULT_GUARD_THRESHOLDS, IDENTITY_CALIBRATION, identitySimilarity, verdictOf, type GuardThresholds } from './thresholds';
-
-/**
- * Weights of the geometric mean. Chosen on the ORL accuracy study (`npm run bench -- enhance`, 240 probe images:
- * 20 people × 3 face sizes × 4 methods) among a handful of candidate weightings, all of which predicted a correct
- * rank-1 identification about equally well (ROC AUC 0.90–0.92); this one had the highest AUC (0.92; 0.73
- * among the 20 px probes alone) and puts 32 px faces above 0.6 and 20 px faces below it, which is where
- * identification became reliable in that study. In-sample: the same study reports it.
- */
-export const QUALITY_WEIGHTS = Object.freeze({ resolution: 0.3, sharpness: 0.2, noise: 0.1, blockiness: 0.2, stability: 0.2 });
-
-/** Mapping constants of the quality components (see the module comment). */
-export const QUALITY_MAPPING = Object.freeze({
-  resolutionMinPx: 12,
-  resolutionMaxPx: 64,
-  /** Laplacian/luma variance ratio at which sharpness reaches 1 − 1/e. */
-  sharpnessScale: 0.08,
-  /** Noise σ (0..1 intensities, on the source grid) at which the noise component reaches 0. */
-  noiseMax: 0.04,
-  /** Blockiness ratio excess over 1 at which the component reaches 0. */
-  blockinessSpan: 1,
-  /** Mean jitter cosine mapped linearly from these two values onto 0 … 1. */
-  stabilityCosine: [0.95, 0.99] as const,
-  /** The chip area the measures use: dlib's unit face box inside its 25 % padding. */
-  faceArea: [25, 25, 100, 100] as const,
-  /**
-   * Sharpness and noise are measured on that area resampled to this many pixels: a fixed "face grid", so the
-   * numbers do not depend on how much the chip was enlarged, only on the detail the face carries at the scale
-   * where recognition works (faces ≥ ~48 px identify well in the field studies).
-   */
-  canonicalSize: 48,
-});
-
-/** Alignment perturbations for the stability component, in chip pixels / degrees / scale. */
-export const JITTERS: ReadonlyArray<{ dx: number; dy: number; rotDeg: number; scale: number }> = Object.freeze([
-  { dx: 6, dy: 0, rotDeg: 0, scale: 1 },
-  { dx: -6, dy: 0, rotDeg: 0, scale: 1 },
-  { dx: 0, dy: 6, rotDeg: 0, scale: 1 },
-  { dx: 0, dy: -6, rotDeg: 0, scale: 1 },
-  { dx: 0, dy: 0, rotDeg: 10, scale: 1 },
-  { dx: 0, dy: 0, rotDeg: -10, scale: 1 },
-  { dx: 0, dy: 0, rotDeg: 0, scale: 1.1 },
-  { dx: 0, dy: 0, rotDeg: 0, scale: 0.9 },
-]);
+import { IDENTITY_CALIBRATION, JITTERS, QUALITY_MAPPING, QUALITY_WEIGHTS, identitySimilarity, verdictOf, type GuardThresholds } from '../../domain/identity';
 
 export interface QualityComponents {
   readonly resolution: number;
@@ -135,12 +90,6 @@ export interface GuardResult {
 }
 
 const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : Number.isFinite(v) ? v : 0);
-
-/** Landmarks given on a source crop, mapped onto a grid `scale` times finer (pixel centres stay centres). */
-export function scaleLandmarks(lm: Landmarks5, scale: number): Landmarks5 {
-  const off = (scale - 1) / 2;
-  return lm.map(([x, y]) => [scale * x + off, scale * y + off] as Point) as unknown as Landmarks5;
-}
 
 /** Immerkær (1996) fast noise σ: mean |I ∗ N| over the area with N the difference of two Laplacians. */
 export function noiseSigma(gray: Image): number {

@@ -20,9 +20,9 @@ import { deblock } from './deblock';
 import { fusedPsfSigma } from './deconvolve';
 import { nonLocalMeans } from './denoise';
 import { fuseFrames, type FrameRegistration, type FusionOptions } from './fusion';
-import type { EnhanceSettings, Tier } from './settings';
-import { tierOf } from './settings';
-import { assertJsonParams, type ProcessingStep } from './step';
+import type { EnhanceSettings, Tier } from '../../domain/enhance';
+import { INVESTIGATIVE_LABEL, tierOf } from '../../domain/enhance';
+import { assertJsonParams, type ProcessingStep } from '../../domain/processingStep';
 
 export interface CropFrame {
   /** Frame index in the footage (for the record). */
@@ -188,7 +188,7 @@ function restoreStep(scale: number, input: string): ProcessingStep {
   const model = superResolutionModelId(scale as 2 | 4);
   return {
     operation: 'restore.super-resolution',
-    method: `Learned super-resolution (RRDN / ESRGAN generator, UpscalerJS esrgan-thick, trained on DIV2K) on ${input} — ${'AI-restored: investigative lead, not evidence'}`,
+    method: `Learned super-resolution (RRDN / ESRGAN generator, UpscalerJS esrgan-thick, trained on DIV2K) on ${input} — ${INVESTIGATIVE_LABEL}`,
     params: { model, scale, tiling: { tile: 96, overlap: 12 }, executionProvider: 'cpu', clamp: [0, 1] },
   };
 }

@@ -19,9 +19,9 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { writeDerivedBytes } from '../../electron/core/derivedStore';
-import { cancelled } from '../../electron/core/errors';
-import { extractFrame } from '../../electron/core/media/ffmpeg';
+import { writeDerivedBytes } from '../../platform/derivedStore';
+import { cancelled } from '../../domain/errors';
+import { extractFrame } from '../../platform/ffmpeg';
 import type { Landmarks5 } from '../faces/align';
 import { detectLandmarks, toLandmarks5 } from '../faces/detect';
 import type { Point } from '../image/geometry';
@@ -29,8 +29,8 @@ import { convertChannels, cropImage, encodePng, fromBytes, type Image } from '..
 import type { TaskContext, TaskFn } from '../protocol';
 import { guardEnhancement, type GuardResult } from './guard';
 import { blockPhase, enhanceCrops, type CropFrame } from './pipeline';
-import { EnhanceSettings, tierOf, type Tier } from './settings';
-import type { ProcessingStep } from './step';
+import { EnhanceSettings, tierOf, type Tier } from '../../domain/enhance';
+import type { ProcessingStep } from '../../domain/processingStep';
 import type { FrameRegistration } from './fusion';
 
 const BoxSchema = z.object({ x: z.number(), y: z.number(), w: z.number().positive(), h: z.number().positive() }).strict();
@@ -268,4 +268,4 @@ export async function runEnhance(raw: unknown, ctx: TaskContext): Promise<Enhanc
   return result;
 }
 
-export const enhance: TaskFn = (params, ctx) => runEnhance(params, ctx);
+export const enhance: TaskFn<EnhanceTaskResult> = (params, ctx) => runEnhance(params, ctx);

@@ -12,10 +12,8 @@ import { alignFace, dlibTemplate } from './align';
 import { DETECTOR_SIZE, detectFaces, detectLandmarks, toLandmarks5, type Box, type DetectedFace } from './detect';
 import { cosineSimilarity, embedFaces } from './embed';
 import { superResolve } from './superResolve';
-import { hasOrl, orlDir, orlImages } from './testData';
+import { faceImages, FIXTURE_FACES } from '../../testing/faces';
 
-const available = hasOrl();
-if (!available) console.warn(`[faces.test] ORL test faces not found at ${orlDir()} (set SIGHTLINE_TEST_DATA): skipping real-photo tests`);
 
 /** Paste a portrait, scaled by `scale`, centred on a 512×512 mid-grey scene (what the detector sees unscaled). */
 function placeOnScene(face: Image, scale: number): { scene: Image; rect: Box } {
@@ -55,7 +53,7 @@ function auc(pos: number[], neg: number[]): number {
   return (rankSum - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length);
 }
 
-describe.skipIf(!available)('model pack on real faces (ORL)', () => {
+describe('model pack on real faces (ORL)', () => {
   const faces = new Map<string, Image>();
   /** Detections on each portrait's ×2 scene, shared by the detection and recognition tests. */
   const sceneDetections = new Map<string, DetectedFace[]>();
@@ -72,7 +70,7 @@ describe.skipIf(!available)('model pack on real faces (ORL)', () => {
   beforeAll(async () => {
     const res = await installModels({ log: () => {} });
     expect(res.filter((r) => r.status === 'failed')).toEqual([]);
-    for (const o of orlImages()) faces.set(`${o.person}/${o.index}`, await readImage(o.file, 3));
+    for (const o of faceImages(FIXTURE_FACES)) faces.set(`${o.person}/${o.index}`, await readImage(o.file, 3));
   }, 120_000);
 
   afterAll(async () => {
@@ -94,7 +92,7 @@ describe.skipIf(!available)('model pack on real faces (ORL)', () => {
   }, 120_000);
 
   it('reports detection rate against face size in detector pixels', async () => {
-    const sample = orlImages(20, 2).map((o) => faces.get(`${o.person}/${o.index}`)!);
+    const sample = faceImages(FIXTURE_FACES, 10, 2).map((o) => faces.get(`${o.person}/${o.index}`)!);
     const rows: string[] = [];
     const rates: Record<number, number> = {};
     // Portrait width 92 px; the face itself spans ~70% of it.
@@ -180,7 +178,7 @@ describe.skipIf(!available)('model pack on real faces (ORL)', () => {
   }, 180_000);
 
   it('super-resolves a 4× downscaled face better than bicubic', async () => {
-    const sample = orlImages(20, 2);
+    const sample = faceImages(FIXTURE_FACES, 10, 2);
     let srSum = 0;
     let bicSum = 0;
     let wins = 0;

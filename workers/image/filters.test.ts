@@ -16,7 +16,7 @@ import {
   sobel,
   warpAffineBicubic,
 } from './filters';
-import { renderScene, syntheticScene } from './synthetic';
+import { renderScene, syntheticScene } from '../../testing/synthetic';
 
 function ramp(w: number, h: number, fx: (x: number, y: number) => number): Image {
   const img = createImage(w, h, 1);

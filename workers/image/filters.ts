@@ -381,12 +381,3 @@ export function downsampleBox(img: Image, factor: number): Image {
   return out;
 }
 
-/** Clamp every sample to [lo, hi] (a copy). */
-export function clampImage(img: Image, lo = 0, hi = 1): Image {
-  const out = createImage(img.width, img.height, img.channels);
-  for (let i = 0; i < out.data.length; i++) {
-    const v = img.data[i]!;
-    out.data[i] = v < lo ? lo : v > hi ? hi : v;
-  }
-  return out;
-}

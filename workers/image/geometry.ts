@@ -35,12 +35,3 @@ export function applyAffine(m: Affine, p: Point): [number, number] {
   return [m[0] * p[0] + m[1] * p[1] + m[2], m[3] * p[0] + m[4] * p[1] + m[5]];
 }
 
-/** Root-mean-square distance between transformed `src` and `dst`, in destination pixels. */
-export function alignmentResidual(m: Affine, src: readonly Point[], dst: readonly Point[]): number {
-  let s = 0;
-  for (let i = 0; i < src.length; i++) {
-    const [x, y] = applyAffine(m, src[i]!);
-    s += (x - dst[i]![0]) ** 2 + (y - dst[i]![1]) ** 2;
-  }
-  return Math.sqrt(s / src.length);
-}

@@ -25,10 +25,6 @@ export function createImage(width: number, height: number, channels: Channels, f
   return { width, height, channels, data };
 }
 
-export function cloneImage(img: Image): Image {
-  return { width: img.width, height: img.height, channels: img.channels, data: new Float32Array(img.data) };
-}
-
 /** 8-bit interleaved pixels (1 or 3 channels) → Image in [0, 1]. */
 export function fromBytes(bytes: Uint8Array | Buffer, width: number, height: number, channels: Channels): Image {
   if (bytes.length !== width * height * channels) {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createImage, type Image } from './image';
 import { gaussianKernel1d } from './filters';
 import { mse, psnr, ssim, ssimDetailed, SSIM_DEFAULTS } from './metrics';
-import { renderScene, syntheticScene } from './synthetic';
-import { createRng } from './random';
+import { renderScene, syntheticScene } from '../../testing/synthetic';
+import { createRng } from '../../testing/random';
 
 function noisy(img: Image, sigma: number, seed: number): Image {
   const rng = createRng(seed);

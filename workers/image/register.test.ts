@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { invertAffine, type Affine, type Image } from './image';
-import { createRng } from './random';
-import { renderScene, syntheticScene } from './synthetic';
+import { createRng } from '../../testing/random';
+import { renderScene, syntheticScene } from '../../testing/synthetic';
 import {
   composeAffine,
   describeAffine,

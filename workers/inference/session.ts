@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { getModel, modelPath, type ModelEntry } from '../../models/manifest';
-import { sha256File } from '../../models/paths';
-import { SightlineError } from '../../electron/core/errors';
+import { sha256File } from '../../platform/hashing';
+import { SightlineError } from '../../domain/errors';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml';
 

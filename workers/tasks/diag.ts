@@ -1,11 +1,11 @@
 /** Diagnostic tasks: prove a worker is alive and that cancellation and crashes are handled (used by tests). */
-import { SightlineError } from '../../electron/core/errors';
+import { SightlineError } from '../../domain/errors';
 import type { TaskFn } from '../protocol';
 
-export const ping: TaskFn = async () => ({ pid: process.pid, threads: Number(process.env.SIGHTLINE_THREADS ?? 0) });
+export const ping: TaskFn<{ pid: number; threads: number }> = async () => ({ pid: process.pid, threads: Number(process.env.SIGHTLINE_THREADS ?? 0) });
 
 /** Count `steps` units of ~10 ms each, checking for cancellation between units like a real stage does. */
-export const count: TaskFn = async (params, ctx) => {
+export const count: TaskFn<{ counted: number }> = async (params, ctx) => {
   const steps = Number((params as { steps?: number }).steps ?? 100);
   for (let i = 0; i < steps; i++) {
     if (ctx.signal.aborted) throw new SightlineError('CANCELLED', 'count cancelled');
@@ -15,6 +15,6 @@ export const count: TaskFn = async (params, ctx) => {
   return { counted: steps };
 };
 
-export const fail: TaskFn = async (params) => {
+export const fail: TaskFn<never> = async (params) => {
   throw new SightlineError('INVALID_INPUT', String((params as { message?: string }).message ?? 'failed on purpose'));
 };

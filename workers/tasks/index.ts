@@ -1,8 +1,9 @@
-/** Every task a worker can run, by kind. Pipeline stages register here. */
+/** Every task a worker can run, by kind (workers/tasks/registry.ts types them). Pipeline stages register here. */
 import type { TaskFn } from '../protocol';
 import * as diag from './diag';
+import type { TaskKind, TaskResult } from './registry';
 
-export const TASKS: Readonly<Record<string, () => Promise<TaskFn>>> = {
+export const TASKS: { readonly [K in TaskKind]: () => Promise<TaskFn<TaskResult<K>>> } = {
   'diag.ping': async () => diag.ping,
   'diag.count': async () => diag.count,
   'diag.fail': async () => diag.fail,

@@ -2,8 +2,8 @@
  * The renderer's one door to main: `call()` unwraps a channel's Result into a value or a thrown AppError, so
  * views write `await call('case:open', …)` and a failure ends up in one place (the toast), never as a blank view.
  */
-import type { ChannelInput, ChannelName, ChannelOutput, MediaRef, SightlineBridge } from '../../../electron/ipc/contract';
-import type { ErrorCode } from '../../../electron/core/errors';
+import type { ChannelInput, ChannelName, ChannelOutput, MediaRef, SightlineBridge } from '../../../app/contract';
+import type { ErrorCode } from '../../../domain/errors';
 
 declare global {
   interface Window {

@@ -1,13 +1,13 @@
 /**
  * `window.sightline` for the browser shell: the same SightlineBridge the Electron preload exposes, carried over
- * a loopback WebSocket to the Node process that runs the real AppService (e2e/harness/server.ts).
+ * a loopback WebSocket to the Node process that runs the real AppService (app/shell/server.ts).
  *
  * The server prints a URL with a random per-run token in its fragment (`#token=…`). Fragments never reach the
  * server in requests or Referer headers; the token is moved to sessionStorage (so a reload keeps working) and
  * removed from the address bar. The socket and every media URL carry it; the server refuses anything without it.
  */
-import type { ChannelInput, ChannelName, ChannelOutput, EventName, Events, Result, SightlineBridge } from '../../../electron/ipc/contract';
-import type { ClientMessage, ServerMessage } from '../../../electron/ipc/transport';
+import type { ChannelInput, ChannelName, ChannelOutput, EventName, Events, Result, SightlineBridge } from '../../../app/contract';
+import type { ClientMessage, ServerMessage } from '../../../app/contract/transport';
 
 export type ConnectionState = 'connecting' | 'open' | 'lost';
 

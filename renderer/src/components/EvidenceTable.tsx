@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Evidence } from '../../../electron/core/evidence';
+import type { Evidence } from '../../../app/contract';
 import { bytes, dateTime, duration, shortHash } from '../lib/format';
 import { CopyButton } from './CopyButton';
 

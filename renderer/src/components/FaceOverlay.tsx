@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { FaceBox } from '../../../electron/core/analysis/results';
+import type { FaceBox } from '../../../app/contract';
 import { call } from '../bridge/api';
 import { useFaces } from '../stores/facesStore';
 import { useZoom } from '../stores/zoomStore';

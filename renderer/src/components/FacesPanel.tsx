@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { TrackView } from '../../../electron/ipc/contract';
+import type { TrackView } from '../../../app/contract';
 import { mediaUrl } from '../bridge/api';
 import { isTyping, modalOpen } from '../lib/keys';
 import { eta, percent } from '../lib/format';

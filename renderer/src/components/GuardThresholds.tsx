@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { GuardSettings } from '../../../electron/core/enhance/guardSettings';
+import type { GuardSettings } from '../../../app/contract';
 import { call } from '../bridge/api';
 import { attempt, notify } from '../stores/toastStore';
 

@@ -1,4 +1,4 @@
-import type { Job } from '../../../electron/core/jobs';
+import type { Job } from '../../../app/contract';
 import { baseName, eta, percent } from '../lib/format';
 import { isActive, sortedJobs, useJobs } from '../stores/jobsStore';
 import { attempt } from '../stores/toastStore';

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { FolderEntry } from '../../../electron/ipc/contract';
+import type { FolderEntry } from '../../../app/contract';
 import { bytes, dateTime } from '../lib/format';
 import { usePicker } from '../stores/pickerStore';
 

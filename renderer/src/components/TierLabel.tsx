@@ -1,14 +1,15 @@
-import type { EnhancementView } from '../../../electron/ipc/contract';
+import type { EnhancementView } from '../../../app/contract';
+import { TIER_EXPLANATION, TIER_SHORT_LABEL, tierLabel, type Tier } from '../../../domain/enhance';
 
-/** The tier of a result, everywhere a result is shown: investigative results always say what they are. */
-export function TierLabel({ tier, compact }: { readonly tier: 'evidential' | 'investigative'; readonly compact?: boolean }) {
-  return tier === 'evidential' ? (
-    <span className="tier tier-evidential" data-testid="tier-label" data-tier="evidential" title="Every pixel comes from the footage, by classical, stated and reproducible steps">
-      {compact ? 'Evidential' : 'Evidential — every pixel from the footage'}
-    </span>
-  ) : (
-    <span className="tier tier-investigative" data-testid="tier-label" data-tier="investigative" title="A learned network produced this image: it may show detail the footage does not contain">
-      AI-restored — investigative lead, not evidence
+/**
+ * The tier of a result, everywhere a result is shown: investigative results always say what they are. `label` is
+ * the server's `tierLabel` for a recorded result; without one (a method not yet run) the domain's label is shown.
+ */
+export function TierLabel({ tier, label, compact }: { readonly tier: Tier; readonly label?: string; readonly compact?: boolean }) {
+  const text = compact && tier === 'evidential' ? TIER_SHORT_LABEL.evidential : (label ?? tierLabel(tier));
+  return (
+    <span className={`tier tier-${tier}`} data-testid="tier-label" data-tier={tier} title={TIER_EXPLANATION[tier]}>
+      {text}
     </span>
   );
 }

@@ -1,6 +1,6 @@
 /** Which view is shown, what the app is, which case is open, and whether main is reachable. */
 import { create } from 'zustand';
-import type { AppInfo, CaseSummary } from '../../../electron/ipc/contract';
+import type { AppInfo, CaseSummary } from '../../../app/contract';
 import { call } from '../bridge/api';
 
 export type View =

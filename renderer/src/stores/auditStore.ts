@@ -1,7 +1,7 @@
 /** The audit log as the investigator reads it: entries, the chain's verification, filtering and export. */
 import { create } from 'zustand';
-import type { AuditEntry, VerifyResult } from '../../../electron/core/audit';
-import type { AuditExportResult } from '../../../electron/core/auditExport';
+import type { AuditEntry, VerifyResult } from '../../../app/contract';
+import type { AuditExportResult } from '../../../app/contract';
 import { call } from '../bridge/api';
 
 interface AuditState {

@@ -1,7 +1,7 @@
 /** The open case's evidence and the recent-cases list; creating, opening and closing cases. */
 import { create } from 'zustand';
-import type { CaseSummary, RecentCase } from '../../../electron/ipc/contract';
-import type { Evidence } from '../../../electron/core/evidence';
+import type { CaseSummary, RecentCase } from '../../../app/contract';
+import type { Evidence } from '../../../app/contract';
 import { call } from '../bridge/api';
 import { useApp } from './appStore';
 

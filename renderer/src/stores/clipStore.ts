@@ -7,9 +7,9 @@
  * arrow key never queues hundreds of decodes.
  */
 import { create } from 'zustand';
-import type { FrameView, StripView } from '../../../electron/ipc/contract';
-import type { Evidence } from '../../../electron/core/evidence';
-import type { FrameExport } from '../../../electron/core/frames';
+import type { FrameView, StripView } from '../../../app/contract';
+import type { Evidence } from '../../../app/contract';
+import type { FrameExport } from '../../../app/contract';
 import { call, describeError, mediaUrl } from '../bridge/api';
 
 interface ClipState {

@@ -3,8 +3,8 @@
  * flicker), and one zoom/pan shared by every pane so the two images always show the same place.
  */
 import { create } from 'zustand';
-import type { Job } from '../../../electron/core/jobs';
-import type { EnhancementView } from '../../../electron/ipc/contract';
+import type { Job } from '../../../app/contract';
+import type { EnhancementView } from '../../../app/contract';
 import { call } from '../bridge/api';
 import { useJobs } from './jobsStore';
 

@@ -4,18 +4,16 @@
  * store (which main's events feed once, at start-up), so this store holds no subscription of its own to main.
  */
 import { create } from 'zustand';
-import type { Job } from '../../../electron/core/jobs';
-import type { DetectionView, EnhancementView, TrackView } from '../../../electron/ipc/contract';
+import { ENHANCE_MODE_INFO, ENHANCE_MODES, tierOf, type EnhanceMode } from '../../../domain/enhance';
+import type { Job } from '../../../app/contract';
+import type { DetectionView, EnhancementView, TrackView } from '../../../app/contract';
 import { call } from '../bridge/api';
 import { useJobs } from './jobsStore';
 
-export type EnhanceModeName = 'fusion' | 'restore' | 'fusion+restore';
+export type EnhanceModeName = EnhanceMode;
 
-export const MODES: ReadonlyArray<{ readonly mode: EnhanceModeName; readonly label: string; readonly tier: 'evidential' | 'investigative'; readonly help: string }> = [
-  { mode: 'fusion', label: 'Fusion', tier: 'evidential', help: 'Registers the chosen frames and fuses them onto a finer grid with robust weights, then deblurs with a stated PSF. Every pixel comes from the footage.' },
-  { mode: 'restore', label: 'Restore', tier: 'investigative', help: 'The super-resolution network on the best frame. AI-restored — investigative lead, not evidence.' },
-  { mode: 'fusion+restore', label: 'Fusion + restore', tier: 'investigative', help: 'Fusion on the source grid, then the super-resolution network. AI-restored — investigative lead, not evidence.' },
-];
+/** The methods offered, in the order shown; labels, tiers and help text come from the domain layer. */
+export const MODES = ENHANCE_MODES.map((mode) => ({ mode, ...ENHANCE_MODE_INFO[mode], tier: tierOf(mode) }));
 
 interface EnhanceState {
   evidenceId: number | null;

@@ -2,8 +2,8 @@
  * Main's events, wired once at start-up into the stores. Features added later (faces, tracks, enhancement)
  * subscribe here too, so no view ever holds its own subscription that could leak or double up.
  */
-import type { JobProgressEvent } from '../../../electron/core/jobs';
-import type { SightlineBridge } from '../../../electron/ipc/contract';
+import type { JobProgressEvent } from '../../../app/contract';
+import type { SightlineBridge } from '../../../app/contract';
 import { call } from '../bridge/api';
 import { baseName } from '../lib/format';
 import { useApp } from './appStore';

@@ -3,9 +3,9 @@
  * overlay is on, and which track is selected. Reloaded when an analysis of this clip succeeds (events.ts).
  */
 import { create } from 'zustand';
-import type { AnalysisRun } from '../../../electron/core/analysis/results';
-import type { Job } from '../../../electron/core/jobs';
-import type { TrackView } from '../../../electron/ipc/contract';
+import type { AnalysisRun } from '../../../app/contract';
+import type { Job } from '../../../app/contract';
+import type { TrackView } from '../../../app/contract';
 import { call } from '../bridge/api';
 
 interface FacesState {

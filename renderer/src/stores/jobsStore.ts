@@ -1,6 +1,6 @@
 /** The open case's jobs and their live progress (from `jobs:changed` / `jobs:progress` events). */
 import { create } from 'zustand';
-import type { Job, JobProgressEvent } from '../../../electron/core/jobs';
+import type { Job, JobProgressEvent } from '../../../app/contract';
 import { call } from '../bridge/api';
 
 interface JobsState {

@@ -4,7 +4,7 @@
  * dialogs instead (see lib/dialogs.ts). Investigators can also type or paste a path.
  */
 import { create } from 'zustand';
-import type { FolderListing } from '../../../electron/ipc/contract';
+import type { FolderListing } from '../../../app/contract';
 import { call, describeError } from '../bridge/api';
 
 export type PickerMode = 'files' | 'folder';

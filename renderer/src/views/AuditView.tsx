@@ -1,5 +1,5 @@
 import { useEffect, useMemo } from 'react';
-import type { AuditEntry, HashRef } from '../../../electron/core/audit';
+import type { AuditEntry, HashRef } from '../../../app/contract';
 import { dateTime, shortHash } from '../lib/format';
 import { filterOptions, matchesFilter, useAudit } from '../stores/auditStore';
 import { attempt, notify, toastError } from '../stores/toastStore';

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import type { EnhancementView } from '../../../electron/ipc/contract';
+import type { EnhancementView } from '../../../app/contract';
 import { mediaUrl } from '../bridge/api';
 import { TierLabel, VerdictBadge } from '../components/TierLabel';
 import { shortHash } from '../lib/format';
@@ -127,7 +127,7 @@ function SideBySide({ e }: { readonly e: EnhancementView }) {
           <Stage e={e} which="output" />
         </Viewport>
         <figcaption>
-          Result — {e.mode} ×{e.scale}, {e.outputWidth}×{e.outputHeight} px <TierLabel tier={e.tier} compact />
+          Result — {e.mode} ×{e.scale}, {e.outputWidth}×{e.outputHeight} px <TierLabel tier={e.tier} label={e.tierLabel} compact />
         </figcaption>
       </figure>
     </div>
@@ -312,7 +312,7 @@ export function CompareView({ enhancementId }: { readonly enhancementId: number 
   return (
     <div className="compare-view" data-testid="compare-view">
       <div className={`banner ${e.tier === 'investigative' ? 'banner-investigative' : 'banner-evidential'}`}>
-        <TierLabel tier={e.tier} />
+        <TierLabel tier={e.tier} label={e.tierLabel} />
         <span className="spacer" />
         <VerdictBadge e={e} />
       </div>

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { DetectionView, EnhancementView } from '../../../electron/ipc/contract';
+import type { DetectionView, EnhancementView } from '../../../app/contract';
 import { mediaUrl } from '../bridge/api';
 import { GuardThresholds } from '../components/GuardThresholds';
 import { ProgressBar } from '../components/ProgressBar';
@@ -50,7 +50,7 @@ function EnhancementCard({ e }: { readonly e: EnhancementView }) {
           <strong>
             #{e.id} {e.mode} ×{e.scale}
           </strong>
-          <TierLabel tier={e.tier} compact />
+          <TierLabel tier={e.tier} label={e.tierLabel} compact />
           <VerdictBadge e={e} />
           <span className="mono muted">
             q {e.guard.quality.value.toFixed(2)} · sim {e.guard.similarity.toFixed(2)} · {e.acceptedFrames}/{e.frames.length} frames

@@ -1,0 +1,105 @@
+/**
+ * `sightline analyze` (run the analysis job in this process's job queue and worker pool, with a progress bar;
+ * Ctrl-C cancels it cleanly), `sightline tracks` (the face tracks of the newest or a given run, best frames first)
+ * and `sightline jobs` (the case's job list).
+ */
+import type { Command } from '../command';
+import { listTracks, type AnalysisRun, type TrackSummary } from '../../../core/analysis/results';
+import { SightlineError } from '../../../domain/errors';
+import { findEvidence } from '../../../core/evidence';
+import { isJobOfKind } from '../../../core/jobKinds';
+import { listJobs } from '../../../core/jobs';
+import { fmtSeconds, runJobInProcess, shortHash, str, withCase } from './shared';
+
+function intOption(values: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+  const raw = str(values as Parameters<typeof str>[0], key);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw new SightlineError('INVALID_INPUT', `--${key} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function describeTrack(t: TrackSummary): string {
+  const best = t.best.map((d) => `${d.frame} (q ${d.quality.toFixed(2)})`).join(', ');
+  return `  track ${String(t.ordinal).padStart(3)}  frames ${t.firstFrame}–${t.lastFrame}  ${t.detections} detection(s)  face ${t.medianWidth.toFixed(0)} px (max ${t.maxWidth.toFixed(0)})  best: ${best}`;
+}
+
+function describeRun(r: AnalysisRun): string {
+  return `run ${r.id}${r.supersedes ? ` (supersedes run ${r.supersedes})` : ''}, ${r.createdAt}: ${r.framesAnalysed} frames analysed (step ${r.step}), ${r.detectionCount} faces in ${r.trackCount} track(s)\n  results sha256 ${r.resultsSha256}`;
+}
+
+export const analyzeCmd: Command = {
+  path: ['analyze'],
+  summary: 'find, track and rank the faces of a clip in worker processes (audited; Ctrl-C cancels)',
+  usage: 'analyze DIR EVIDENCE_ID [--step K] [--min-score S] [--exhaustive]',
+  positionals: [2, 2],
+  options: { step: { type: 'string' }, 'min-score': { type: 'string' }, exhaustive: { type: 'boolean' } },
+  async run([dir, ref], values, ctx) {
+    const step = intOption(values, 'step', 1, 10000);
+    const minRaw = str(values, 'min-score');
+    const minScore = minRaw === undefined ? undefined : Number(minRaw);
+    if (minScore !== undefined && !(minScore >= 0.05 && minScore <= 0.99)) throw new SightlineError('INVALID_INPUT', `--min-score must be between 0.05 and 0.99, got ${JSON.stringify(minRaw)}`);
+    return withCase(dir!, values, async (c) => {
+      const e = findEvidence(c, ref!);
+      const settings = {
+        ...(step ? { step } : {}),
+        detector: { ...(minScore !== undefined ? { minScore } : {}), ...(values.exhaustive === true ? { reuse: { enabled: false } } : {}) },
+      };
+      const t0 = performance.now();
+      const done = await runJobInProcess(c, ctx, 'analyze', { evidenceId: e.id, settings });
+      const seconds = (performance.now() - t0) / 1000;
+      const rec = done.result;
+      const { run, tracks } = listTracks(c, e.id, { runId: rec.runId, best: 3 });
+      ctx.print({ ok: true, job: done, run, tracks, seconds }, () =>
+        [
+          `analysed #${e.id} ${e.originalName}: ${rec.framesAnalysed} frames in ${fmtSeconds(seconds)} (${(rec.framesAnalysed / seconds).toFixed(2)} frames/s)`,
+          describeRun(run!),
+          ...tracks.map(describeTrack),
+        ].join('\n'),
+      );
+    });
+  },
+};
+
+export const tracksCmd: Command = {
+  path: ['tracks'],
+  summary: 'face tracks of the newest (or a given) analysis run: frame ranges, face sizes, best frames first',
+  usage: 'tracks DIR EVIDENCE_ID [--run N] [--best K]',
+  positionals: [2, 2],
+  options: { run: { type: 'string' }, best: { type: 'string' } },
+  async run([dir, ref], values, ctx) {
+    const runId = intOption(values, 'run', 1, Number.MAX_SAFE_INTEGER);
+    const best = intOption(values, 'best', 1, 1000) ?? 5;
+    await withCase(dir!, values, (c) => {
+      const e = findEvidence(c, ref!);
+      const { run, tracks } = listTracks(c, e.id, { ...(runId ? { runId } : {}), best });
+      ctx.print({ ok: true, evidenceId: e.id, run, tracks }, () =>
+        run ? [`#${e.id} ${e.originalName}: ${describeRun(run)}`, ...tracks.map(describeTrack)].join('\n') : `#${e.id} ${e.originalName} has not been analysed (sightline analyze DIR ${e.id})`,
+      );
+    });
+  },
+};
+
+export const jobsCmd: Command = {
+  path: ['jobs'],
+  summary: "the case's jobs: kind, state, attempts, progress, last error",
+  usage: 'jobs DIR',
+  positionals: [1, 1],
+  async run([dir], values, ctx) {
+    await withCase(dir!, values, (c) => {
+      const jobs = listJobs(c);
+      ctx.print({ ok: true, jobs }, () =>
+        jobs.length === 0
+          ? 'No jobs yet.'
+          : jobs
+              .map((j) => {
+                const progress = j.state === 'running' && j.progress.total > 0 ? ` ${j.progress.stage} ${j.progress.current}/${j.progress.total}` : '';
+                const target = typeof j.params.evidenceId === 'number' ? ` evidence #${j.params.evidenceId}` : typeof j.params.path === 'string' ? ` ${j.params.path}` : '';
+                const result = isJobOfKind(j, 'analyze') && j.result ? ` → run ${j.result.runId} (${shortHash(j.result.resultsSha256)})` : '';
+                return `#${j.id}  ${j.kind.padEnd(8)} ${j.state.padEnd(9)} attempt ${j.attempts}/${j.maxAttempts}${target}${progress}${result}  ${j.createdAt}${j.lastError ? `\n      ${j.lastError.code}: ${j.lastError.message}` : ''}`;
+              })
+              .join('\n'),
+      );
+    });
+  },
+};

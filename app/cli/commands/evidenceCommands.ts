@@ -1,0 +1,88 @@
+import type { Command } from '../command';
+import { SightlineError, toErrorInfo } from '../../../domain/errors';
+import { findEvidence, importEvidence, listEvidence, type Evidence } from '../../../core/evidence';
+import { exportFrame } from '../../../core/frames';
+import { EXIT } from '../exitCodes';
+import { fmtSeconds, str, withCase } from './shared';
+
+function describe(e: Evidence): string {
+  const media =
+    e.kind === 'image'
+      ? `image ${e.codec} ${e.width}×${e.height}`
+      : `video ${e.codec} in ${e.container.split(',')[0]} ${e.width}×${e.height}, ${e.frameCount} frames, ${e.fps ? `${e.fps.toFixed(3)} fps` : 'fps n/a'}${e.vfr ? ' (variable)' : ''}, ${fmtSeconds(e.duration)}`;
+  return `${media}${e.warnings.length ? ` — DAMAGED: ${e.warnings[0]}` : ''}`;
+}
+
+export const importCmd: Command = {
+  path: ['import'],
+  summary: 'import clips and images as evidence (copied, hashed, verified, indexed)',
+  usage: 'import DIR FILE... [--allow-damaged]',
+  positionals: [2, 10000],
+  options: { 'allow-damaged': { type: 'boolean' } },
+  async run([dir, ...files], values, ctx) {
+    return withCase(dir!, values, async (c) => {
+      const results: unknown[] = [];
+      let failures = 0;
+      for (const file of files) {
+        try {
+          const r = await importEvidence(c, file, {
+            signal: ctx.signal,
+            allowDamaged: values['allow-damaged'] === true,
+            onProgress: (p) => ctx.progress(p),
+          });
+          ctx.progressDone();
+          results.push({ file, ok: true, duplicate: r.duplicate, evidence: r.evidence });
+          if (!ctx.json) {
+            const e = r.evidence;
+            process.stdout.write(
+              `${r.duplicate ? 'already in case' : 'imported'}  #${e.id}  ${e.originalName}\n  sha256 ${e.sha256}\n  md5    ${e.md5}\n  ${describe(e)}\n`,
+            );
+          }
+        } catch (e) {
+          ctx.progressDone();
+          const info = toErrorInfo(e);
+          if (info.code === 'CANCELLED') throw e;
+          failures++;
+          results.push({ file, ok: false, error: info });
+          process.stderr.write(`sightline: ${file}: ${info.message}\n`);
+        }
+      }
+      if (ctx.json) ctx.print({ ok: failures === 0, results }, '');
+      return failures ? EXIT.failed : EXIT.ok;
+    });
+  },
+};
+
+export const evidenceList: Command = {
+  path: ['evidence'],
+  summary: 'list the evidence in a case',
+  usage: 'evidence DIR',
+  positionals: [1, 1],
+  async run([dir], values, ctx) {
+    await withCase(dir!, values, (c) => {
+      const items = listEvidence(c);
+      ctx.print({ ok: true, evidence: items }, () =>
+        items.length === 0 ? 'No evidence yet.' : items.map((e) => `#${e.id}  ${e.originalName}\n  sha256 ${e.sha256}\n  ${describe(e)}`).join('\n'),
+      );
+    });
+  },
+};
+
+export const frameCmd: Command = {
+  path: ['frame'],
+  summary: 'export frame INDEX of an evidence item as PNG (exact for variable frame rate; audited)',
+  usage: 'frame DIR EVIDENCE_ID INDEX --out FILE.png',
+  positionals: [3, 3],
+  options: { out: { type: 'string' } },
+  async run([dir, ref, indexText], values, ctx) {
+    const index = Number(indexText);
+    await withCase(dir!, values, async (c) => {
+      const e = findEvidence(c, ref!);
+      if (!/^\d+$/.test(indexText!)) {
+        throw new SightlineError('INVALID_INPUT', `frame index must be a whole number (0–${e.frameCount - 1}), got ${JSON.stringify(indexText)}`);
+      }
+      const r = await exportFrame(c, e.id, index, str(values, 'out'), ctx.signal);
+      ctx.print({ ok: true, ...r }, `frame ${index} of #${e.id} at ${fmtSeconds(r.frame.time)} (pts ${r.frame.pts}) → ${r.path}\n  sha256 ${r.sha256}\n  decoded-pixels md5 ${r.frame.md5}`);
+    });
+  },
+};

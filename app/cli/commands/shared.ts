@@ -1,0 +1,67 @@
+import type { CliContext } from '../command';
+import { closeSharedPool } from '../../../core/workerPool';
+import { openCase, type CaseHandle } from '../../../core/case';
+import { SightlineError, cancelled, fromErrorInfo } from '../../../domain/errors';
+import { defaultJobHandlers, type AppJobKind, type AppJobs } from '../../../core/jobKinds';
+import { JobQueue, hasSucceeded, type JobOf, type SucceededJob } from '../../../core/jobs';
+
+type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+/** Open the case for one command and always close it (checkpointing the WAL) afterwards. */
+export async function withCase<T>(dir: string, values: Values, fn: (c: CaseHandle) => Promise<T> | T): Promise<T> {
+  const examiner = typeof values.examiner === 'string' ? values.examiner : undefined;
+  const c = openCase(dir, examiner ? { examiner } : {});
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
+export function str(values: Values, key: string): string | undefined {
+  const v = values[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function shortHash(h: string): string {
+  return `${h.slice(0, 12)}…`;
+}
+
+export function fmtSeconds(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '—';
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s - h * 3600 - m * 60;
+  return `${h > 0 ? `${h}:` : ''}${String(m).padStart(h > 0 ? 2 : 1, '0')}:${sec.toFixed(3).padStart(6, '0')}`;
+}
+
+/**
+ * Run one job through a queue of this process (scope 'own': other processes' jobs in the case are left alone),
+ * relaying progress to the terminal; Ctrl-C cancels it. Resolves with the succeeded job, throws otherwise.
+ */
+export async function runJobInProcess<K extends AppJobKind>(c: CaseHandle, ctx: CliContext, kind: K, params: AppJobs[K]['input']): Promise<SucceededJob<AppJobs, K>> {
+  const q = new JobQueue(c, defaultJobHandlers(), { scope: 'own' });
+  let job: JobOf<AppJobs, K> | undefined;
+  const onAbort = (): void => {
+    if (job) q.cancel(job.id);
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    q.on('progress', (p) => {
+      if (p.jobId === job?.id) ctx.progress(p);
+    });
+    job = q.enqueue(kind, params);
+    if (ctx.signal.aborted) q.cancel(job.id);
+    const done = await q.waitFor(job);
+    ctx.progressDone();
+    if (done.state === 'cancelled') throw cancelled(kind);
+    if (!hasSucceeded(done)) throw done.lastError ? fromErrorInfo(done.lastError) : new SightlineError('INTERNAL', `${kind} job ${done.id} ended ${done.state}`);
+    return done;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    ctx.progressDone();
+    await q.stop();
+    q.removeAllListeners();
+    await closeSharedPool();
+  }
+}

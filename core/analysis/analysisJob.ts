@@ -1,0 +1,80 @@
+/**
+ * The `analyze` job: runs the analysis worker task on one evidence item through the process's worker pool,
+ * relays its progress, checks what it returned, and records the run, its tracks and detections, the crop
+ * records and one audit entry in the job's commit — one transaction with the job's success. Until then nothing
+ * of the run is visible; a worker that dies fails the attempt (TOOL_FAILED, retried by the queue) and leaves
+ * only unreferenced, correct crop files behind.
+ */
+import os from 'node:os';
+import { z } from 'zod';
+import { getModel } from '../../models/manifest';
+import type { WorkerPool } from '../../workers/pool';
+import { AnalysisSettings } from '../../domain/analysis';
+import type { AnalyzeTaskParams } from '../../workers/analysis/params';
+import { evidenceFile, getEvidence } from '../evidence';
+import type { AppJobs } from '../jobKinds';
+import { parseJobParams, type JobHandler } from '../jobs';
+import { checkResult, recordRun, type ModelRecord } from './results';
+import { sharedPool } from '../workerPool';
+
+/** The models an analysis uses; their ids and SHA-256s go into the run record and the audit entry. */
+export const ANALYSIS_MODELS = ['face-detector', 'face-landmarks', 'face-embedder'] as const;
+
+export const AnalyzeJobParams = z
+  .object({
+    evidenceId: z.number().int().positive(),
+    settings: AnalysisSettings.prefault({}),
+  })
+  .strict();
+
+export function modelRecords(): ModelRecord[] {
+  return ANALYSIS_MODELS.map((id) => {
+    const m = getModel(id);
+    return { id: m.id, name: m.name, source: `${m.package}@${m.packageVersion}`, sha256: m.sha256 };
+  });
+}
+
+export interface AnalyzeJobOptions {
+  /** The pool to run in (default: the process's shared pool, created on first use). */
+  readonly pool?: () => WorkerPool;
+}
+
+export function analyzeJob(opts: AnalyzeJobOptions = {}): JobHandler<AppJobs['analyze']> {
+  return {
+    // Settings are resolved (defaults filled in) when the job is queued, so the job row records every value.
+    validate: (p) => parseJobParams(AnalyzeJobParams, p, 'analyze'),
+    async run(ctx) {
+      const { evidenceId, settings } = ctx.params;
+      const c = ctx.case;
+      const e = getEvidence(c, evidenceId);
+      const models = modelRecords();
+      const expected = Math.ceil(e.frameCount / settings.step);
+      ctx.progress({ stage: 'analyse', current: 0, total: expected, unit: 'frames' });
+      const pool = (opts.pool ?? sharedPool)();
+      const task: AnalyzeTaskParams = {
+        file: evidenceFile(c, e),
+        width: e.width,
+        height: e.height,
+        frameCount: e.frameCount,
+        fps: e.fps,
+        derivedDir: c.paths.derived,
+        settings,
+      };
+      const onProgress = (p: { stage: string; current: number; total: number; unit?: string }): void => {
+        // Called from the pool's message handler: a throw here (progress after cancel) must not escape.
+        if (ctx.signal.aborted) return;
+        try {
+          ctx.progress(p);
+        } catch {
+          // a progress report is never worth failing the run for
+        }
+      };
+      const result = await pool.run('analyze', task, { signal: ctx.signal, onProgress });
+      ctx.progress({ stage: 'record', current: 0, total: 1 });
+      checkResult(c, e, settings.step, result);
+      const worker = { threads: pool.threadsPerWorker, workers: pool.size, cpus: os.cpus().length, platform: `${process.platform}-${process.arch}` };
+      ctx.commit(() => recordRun(c, { evidence: e, jobId: ctx.job.id, settings, models, result, worker }));
+      ctx.progress({ stage: 'record', current: 1, total: 1 });
+    },
+  };
+}

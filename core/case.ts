@@ -1,0 +1,223 @@
+/**
+ * A case on disk: `NAME.sightline/` holding `case.db`, `evidence/`, `derived/`, `exports/`.
+ * `CaseHandle` is the open case that every service works on: the database (only this process writes it), the
+ * folders, the audit log, and who is acting.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AuditLog } from './audit';
+import { APP_VERSION, osAccount } from '../platform/appInfo';
+import { openDatabase, type Db } from './db/database';
+import { SightlineError, fromSystemError } from '../domain/errors';
+
+export const CASE_SUFFIX = '.sightline';
+
+export interface CaseMeta {
+  readonly caseNumber: string;
+  readonly title: string;
+  readonly examiner: string;
+  readonly agency?: string | null;
+}
+
+export interface CaseInfo extends CaseMeta {
+  readonly caseUuid: string;
+  readonly agency: string | null;
+  readonly createdAt: string;
+  readonly appVersion: string;
+}
+
+export interface CasePaths {
+  readonly root: string;
+  readonly db: string;
+  readonly evidence: string;
+  readonly derived: string;
+  readonly exports: string;
+  /** Work-in-progress files; anything here after a crash is garbage and is removed on open. */
+  readonly incoming: string;
+}
+
+export interface OpenCaseOptions {
+  /** Who is acting in this session (recorded in the audit log); defaults to the case's examiner. */
+  readonly examiner?: string;
+}
+
+export class CaseHandle {
+  readonly audit: AuditLog;
+  private closed = false;
+
+  constructor(
+    readonly paths: CasePaths,
+    readonly db: Db,
+    readonly info: CaseInfo,
+    readonly examiner: string,
+  ) {
+    this.audit = new AuditLog(db, info.caseUuid, { examiner, account: osAccount() });
+  }
+
+  get dir(): string {
+    return this.paths.root;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // a checkpoint is an optimisation; closing still persists the WAL
+    }
+    this.db.close();
+  }
+}
+
+export function casePaths(root: string): CasePaths {
+  return {
+    root,
+    db: path.join(root, 'case.db'),
+    evidence: path.join(root, 'evidence'),
+    derived: path.join(root, 'derived'),
+    exports: path.join(root, 'exports'),
+    incoming: path.join(root, '.incoming'),
+  };
+}
+
+function clean(label: string, v: string | null | undefined, required: boolean): string | null {
+  const s = (v ?? '').normalize('NFC').trim();
+  if (!s) {
+    if (required) throw new SightlineError('INVALID_INPUT', `${label} is required`);
+    return null;
+  }
+  if (s.length > 500) throw new SightlineError('INVALID_INPUT', `${label} is longer than 500 characters`);
+  if (/[\u0000-\u001f\u007f]/.test(s)) throw new SightlineError('INVALID_INPUT', `${label} contains control characters`);
+  return s;
+}
+
+/** `X` → `X.sightline` (a case is always a `.sightline` folder). */
+export function normaliseCaseDir(dir: string): string {
+  const abs = path.resolve(dir);
+  return abs.endsWith(CASE_SUFFIX) ? abs : abs + CASE_SUFFIX;
+}
+
+export function createCase(dir: string, meta: CaseMeta): CaseHandle {
+  const caseNumber = clean('case number', meta.caseNumber, true)!;
+  const title = clean('title', meta.title, true)!;
+  const examiner = clean('examiner', meta.examiner, true)!;
+  const agency = clean('agency', meta.agency, false);
+  const root = normaliseCaseDir(dir);
+  const paths = casePaths(root);
+  if (fs.existsSync(paths.db)) throw new SightlineError('CASE_EXISTS', `a case already exists at ${root}`);
+  if (fs.existsSync(root)) {
+    if (!fs.statSync(root).isDirectory()) throw new SightlineError('INVALID_INPUT', `${root} exists and is not a folder`);
+    if (fs.readdirSync(root).length > 0) throw new SightlineError('INVALID_INPUT', `${root} exists and is not empty`);
+  }
+  try {
+    for (const d of [paths.root, paths.evidence, paths.derived, paths.exports, paths.incoming]) fs.mkdirSync(d, { recursive: true });
+  } catch (e) {
+    throw fromSystemError(e, `cannot create ${root}`) ?? e;
+  }
+  const db = openDatabase(paths.db);
+  try {
+    const info: CaseInfo = {
+      caseUuid: crypto.randomUUID(),
+      caseNumber,
+      title,
+      examiner,
+      agency,
+      createdAt: new Date().toISOString(),
+      appVersion: APP_VERSION,
+    };
+    const handle = new CaseHandle(paths, db, info, examiner);
+    db.transaction(() => {
+      db.prepare(
+        `INSERT INTO case_info (id, case_uuid, case_number, title, examiner, agency, created_at, app_version)
+         VALUES (1, @caseUuid, @caseNumber, @title, @examiner, @agency, @createdAt, @appVersion)`,
+      ).run(info);
+      handle.audit.append({ action: 'case.create', params: { ...info } });
+    }).immediate();
+    return handle;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/** Find the case folder for `dir` (with or without the `.sightline` suffix). */
+export function resolveCaseDir(dir: string): string {
+  const abs = path.resolve(dir);
+  for (const candidate of [abs, abs + CASE_SUFFIX]) {
+    if (fs.existsSync(path.join(candidate, 'case.db'))) return candidate;
+  }
+  if (!fs.existsSync(abs) && !fs.existsSync(abs + CASE_SUFFIX)) throw new SightlineError('NOT_A_CASE', `no case at ${abs} (folder does not exist)`);
+  throw new SightlineError('NOT_A_CASE', `${abs} is not a Sightline case (no case.db)`);
+}
+
+export function openCase(dir: string, opts: OpenCaseOptions = {}): CaseHandle {
+  const root = resolveCaseDir(dir);
+  const paths = casePaths(root);
+  const db = openDatabase(paths.db);
+  try {
+    const row = db.prepare('SELECT * FROM case_info WHERE id = 1').get() as
+      | { case_uuid: string; case_number: string; title: string; examiner: string; agency: string | null; created_at: string; app_version: string }
+      | undefined;
+    if (!row) throw new SightlineError('NOT_A_CASE', `${root} is not a Sightline case (no case record)`);
+    const info: CaseInfo = {
+      caseUuid: row.case_uuid,
+      caseNumber: row.case_number,
+      title: row.title,
+      examiner: row.examiner,
+      agency: row.agency,
+      createdAt: row.created_at,
+      appVersion: row.app_version,
+    };
+    for (const d of [paths.evidence, paths.derived, paths.exports]) fs.mkdirSync(d, { recursive: true });
+    sweepIncoming(paths);
+    const examiner = clean('examiner', opts.examiner, false) ?? info.examiner;
+    return new CaseHandle(paths, db, info, examiner);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/**
+ * Remove half-written files left by a crashed process: they were never recorded, so nothing refers to them.
+ * Each process writes under `.incoming/<pid>/`, so a live process's work (the app and the CLI may share a case)
+ * is never touched.
+ */
+function sweepIncoming(paths: CasePaths): void {
+  fs.mkdirSync(paths.incoming, { recursive: true });
+  for (const name of fs.readdirSync(paths.incoming)) {
+    const pid = Number(name);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) continue;
+    fs.rmSync(path.join(paths.incoming, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A fresh scratch file path for this process, on the same file system as the case (so rename is atomic). */
+export function scratchPath(c: CaseHandle, suffix: string): string {
+  const dir = path.join(c.paths.incoming, String(process.pid));
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, `${crypto.randomBytes(8).toString('hex')}${suffix}`);
+}
+
+export function readCaseInfoSummary(c: CaseHandle): Record<string, unknown> {
+  const count = (sql: string): number => (c.db.prepare(sql).get() as { n: number }).n;
+  return {
+    dir: c.dir,
+    ...c.info,
+    schemaVersion: c.db.pragma('user_version', { simple: true }),
+    evidence: count('SELECT count(*) AS n FROM evidence'),
+    auditEntries: c.audit.count(),
+    auditHead: c.audit.headHash(),
+  };
+}

@@ -1,0 +1,393 @@
+/**
+ * Evidence import: the original is copied into `evidence/<sha256>.<ext>` while SHA-256 and MD5 are computed,
+ * the copy is read back and verified, probed, its every frame indexed (timestamp + pixel MD5), made read-only and
+ * recorded with its audit entry in one transaction. The source file is only ever read.
+ *
+ * Nothing is half-recorded: all work happens in a scratch file until the final rename + commit; cancellation,
+ * a failure or a crash before that leaves the case as it was.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import sharp from 'sharp';
+import { Transform } from 'node:stream';
+import { scratchPath, type CaseHandle } from './case';
+import { canonicalJson } from '../domain/canonicalJson';
+import { SightlineError, fromSystemError, throwIfAborted } from '../domain/errors';
+import { sha256File } from '../platform/hashing';
+import { indexFrames, probeMedia, type FrameIndex, type MediaFacts } from '../platform/ffmpeg';
+import type { WorkOptions } from '../domain/progress';
+
+export interface Evidence {
+  readonly id: number;
+  readonly sha256: string;
+  readonly md5: string;
+  readonly size: number;
+  readonly kind: 'video' | 'image';
+  readonly originalName: string;
+  readonly sourcePath: string;
+  readonly storedName: string;
+  readonly container: string;
+  readonly codec: string;
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number | null;
+  readonly duration: number | null;
+  readonly frameCount: number;
+  readonly timeBase: string | null;
+  /** The file's start time (ffprobe format.start_time): seeking is relative to it. */
+  readonly startTime: number;
+  /** Raw elementary stream: timestamps are assigned by ffmpeg from the frame rate, and seeking is not possible. */
+  readonly noTimestamps: boolean;
+  /** Which decoder reads the pixels: ffmpeg for video and BMP, libvips (sharp) for still formats it supports fully. */
+  readonly decoder: 'ffmpeg' | 'sharp';
+  readonly vfr: boolean;
+  readonly importedAt: string;
+  readonly importedBy: string;
+  /** Decoder messages seen while indexing (empty for clean media). */
+  readonly warnings: string[];
+}
+
+export interface ImportOptions extends WorkOptions {
+  /** Import media with decoding errors or missing frames anyway; the damage is recorded with the evidence. */
+  readonly allowDamaged?: boolean;
+  /**
+   * Runs the final database writes (evidence row, frame index, audit entry) in a transaction; a job passes its
+   * own `commit` so that the job's success is part of the same transaction. Default: an IMMEDIATE transaction.
+   */
+  readonly commit?: (fn: () => ImportResult) => ImportResult;
+}
+
+export interface ImportResult {
+  readonly evidence: Evidence;
+  /** The same bytes were already in the case; nothing was copied. */
+  readonly duplicate: boolean;
+}
+
+interface EvidenceRow {
+  id: number;
+  sha256: string;
+  md5: string;
+  size: number;
+  kind: 'video' | 'image';
+  original_name: string;
+  source_path: string;
+  stored_name: string;
+  container: string;
+  codec: string;
+  width: number;
+  height: number;
+  fps: number | null;
+  duration: number | null;
+  frame_count: number;
+  time_base: string | null;
+  start_time: number;
+  no_timestamps: number;
+  decoder: 'ffmpeg' | 'sharp';
+  vfr: number;
+  probe_json: string;
+  imported_at: string;
+  imported_by: string;
+}
+
+function toEvidence(r: EvidenceRow): Evidence {
+  const probe = JSON.parse(r.probe_json) as { warnings?: string[] };
+  return {
+    id: r.id,
+    sha256: r.sha256,
+    md5: r.md5,
+    size: r.size,
+    kind: r.kind,
+    originalName: r.original_name,
+    sourcePath: r.source_path,
+    storedName: r.stored_name,
+    container: r.container,
+    codec: r.codec,
+    width: r.width,
+    height: r.height,
+    fps: r.fps,
+    duration: r.duration,
+    frameCount: r.frame_count,
+    timeBase: r.time_base,
+    startTime: r.start_time,
+    noTimestamps: r.no_timestamps === 1,
+    decoder: r.decoder,
+    vfr: r.vfr === 1,
+    importedAt: r.imported_at,
+    importedBy: r.imported_by,
+    warnings: probe.warnings ?? [],
+  };
+}
+
+export function listEvidence(c: CaseHandle): Evidence[] {
+  return (c.db.prepare('SELECT * FROM evidence ORDER BY id').all() as EvidenceRow[]).map(toEvidence);
+}
+
+export function getEvidence(c: CaseHandle, id: number): Evidence {
+  const row = c.db.prepare('SELECT * FROM evidence WHERE id = ?').get(id) as EvidenceRow | undefined;
+  if (!row) throw new SightlineError('NOT_FOUND', `no evidence with id ${id} in this case`);
+  return toEvidence(row);
+}
+
+/** Resolve what a user typed: an evidence id, or a unique SHA-256 prefix (≥ 6 hex digits). */
+export function findEvidence(c: CaseHandle, ref: string): Evidence {
+  const s = ref.trim();
+  if (/^\d+$/.test(s)) return getEvidence(c, Number(s));
+  if (/^[0-9a-f]{6,64}$/i.test(s)) {
+    const rows = c.db.prepare('SELECT * FROM evidence WHERE sha256 LIKE ? LIMIT 2').all(`${s.toLowerCase()}%`) as EvidenceRow[];
+    if (rows.length === 1) return toEvidence(rows[0]!);
+    if (rows.length > 1) throw new SightlineError('INVALID_INPUT', `SHA-256 prefix ${s} is ambiguous`);
+  }
+  throw new SightlineError('NOT_FOUND', `no evidence ${JSON.stringify(ref)} in this case (give its id or a SHA-256 prefix)`);
+}
+
+export function evidenceFile(c: CaseHandle, e: Pick<Evidence, 'storedName'>): string {
+  return path.join(c.paths.evidence, e.storedName);
+}
+
+/** Check the source before any work: a clear error for each way it can be wrong. */
+function checkSource(file: string): { abs: string; size: number } {
+  const abs = path.resolve(file);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch (e) {
+    const err = fromSystemError(e, abs);
+    if (err?.code === 'FILE_NOT_FOUND') throw new SightlineError('FILE_NOT_FOUND', `file not found: ${abs}`);
+    throw err ?? e;
+  }
+  if (st.isDirectory()) throw new SightlineError('IS_DIRECTORY', `${abs} is a folder, not a file (import the files inside it)`);
+  if (!st.isFile()) throw new SightlineError('INVALID_INPUT', `${abs} is not a regular file`);
+  if (st.size === 0) throw new SightlineError('EMPTY_FILE', `${abs} is empty (0 bytes)`);
+  try {
+    fs.accessSync(abs, fs.constants.R_OK);
+  } catch {
+    throw new SightlineError('PERMISSION_DENIED', `${abs} cannot be read (permission denied)`);
+  }
+  return { abs, size: st.size };
+}
+
+/** Extension for the stored copy: the original's when it is plain, otherwise one derived from the container. */
+function storedExtension(originalName: string, facts: MediaFacts): string {
+  const ext = path.extname(originalName).toLowerCase();
+  if (/^\.[a-z0-9]{1,5}$/.test(ext)) return ext;
+  const byContainer: Record<string, string> = { matroska: '.mkv', avi: '.avi', h264: '.h264', hevc: '.hevc', mov: '.mp4', png_pipe: '.png', jpeg_pipe: '.jpg', bmp_pipe: '.bmp', tiff_pipe: '.tif' };
+  const key = Object.keys(byContainer).find((k) => facts.container.split(',').includes(k) || facts.container.startsWith(k));
+  return key ? byContainer[key]! : '.bin';
+}
+
+/** Copy with SHA-256 and MD5 computed on the same pass; fsync before returning. */
+async function copyHashing(src: string, dest: string, size: number, opts: WorkOptions): Promise<{ sha256: string; md5: string }> {
+  const sha = crypto.createHash('sha256');
+  const md5 = crypto.createHash('md5');
+  let done = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (opts.signal?.aborted) {
+        cb(new SightlineError('CANCELLED', 'import cancelled'));
+        return;
+      }
+      sha.update(chunk);
+      md5.update(chunk);
+      done += chunk.length;
+      try {
+        opts.onProgress?.({ stage: 'copy', current: done, total: size, unit: 'bytes' });
+      } catch (e) {
+        cb(e as Error);
+        return;
+      }
+      cb(null, chunk);
+    },
+  });
+  const out = fs.createWriteStream(dest, { flags: 'wx', mode: 0o600 });
+  await pipeline(fs.createReadStream(src, { highWaterMark: 1 << 20 }), tap, out);
+  throwIfAborted(opts.signal, 'import');
+  const fd = fs.openSync(dest, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (done !== size) throw new SightlineError('CORRUPT_MEDIA', `the source changed while it was copied (${done} of ${size} bytes)`);
+  return { sha256: sha.digest('hex'), md5: md5.digest('hex') };
+}
+
+/**
+ * Still images in formats libvips reads completely (JPEG, PNG, TIFF with any compression, WebP, GIF) are decoded
+ * by sharp: ffmpeg's TIFF decoder, for one, lacks JPEG-in-TIFF. Pixels as stored: no EXIF rotation, alpha dropped.
+ * Returns undefined when sharp cannot read the file (BMP), which ffmpeg then decodes.
+ */
+export async function decodeStill(file: string): Promise<Buffer | undefined> {
+  try {
+    return await sharp(file, { failOn: 'error' }).toColourspace('srgb').removeAlpha().raw().toBuffer();
+  } catch {
+    return undefined;
+  }
+}
+
+function isVariableRate(index: FrameIndex): boolean {
+  const f = index.frames;
+  if (f.length < 3) return false;
+  const d = f.slice(1).map((x, i) => x.pts - f[i]!.pts);
+  const min = Math.min(...d);
+  const max = Math.max(...d);
+  // Allow one tick of rounding jitter (e.g. 29.97 fps in a 1/1000 time base).
+  return max - min > 1;
+}
+
+export async function importEvidence(c: CaseHandle, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  const { abs, size } = checkSource(file);
+  const commit = opts.commit ?? ((fn: () => ImportResult): ImportResult => c.db.transaction(fn).immediate());
+  const originalName = path.basename(abs);
+  throwIfAborted(opts.signal, 'import');
+  // Probe the source first: a file ffmpeg cannot read is refused before anything is copied.
+  const facts = await probeMedia(abs);
+  const scratch = scratchPath(c, '.part');
+  let stored: string | undefined;
+  let createdStored = false;
+  try {
+    const hashes = await copyHashing(abs, scratch, size, opts).catch((e: unknown) => {
+      throw fromSystemError(e, `copying ${originalName}`) ?? e;
+    });
+    const verified = await sha256File(scratch, {
+      signal: opts.signal,
+      onBytes: (n) => opts.onProgress?.({ stage: 'verify', current: n, total: size, unit: 'bytes' }),
+    });
+    if (verified !== hashes.sha256) {
+      throw new SightlineError('CORRUPT_MEDIA', `the copy of ${originalName} does not match the original (SHA-256 ${verified} ≠ ${hashes.sha256}); storage may be failing`);
+    }
+
+    const existing = c.db.prepare('SELECT * FROM evidence WHERE sha256 = ?').get(hashes.sha256) as EvidenceRow | undefined;
+    if (existing) {
+      fs.rmSync(scratch, { force: true });
+      return commit((): ImportResult => {
+        c.audit.append({
+          action: 'evidence.import.duplicate',
+          params: { evidenceId: existing.id, originalName, sourcePath: abs, size },
+          inputs: [{ sha256: hashes.sha256, role: 'source', name: abs }],
+        });
+        return { evidence: toEvidence(existing), duplicate: true };
+      });
+    }
+
+    const expected = facts.declaredFrames ?? (facts.fps && facts.duration ? Math.round(facts.fps * facts.duration) : 0);
+    let warnings: string[] = [];
+    let index: FrameIndex;
+    const stillPixels = facts.kind === 'image' ? await decodeStill(scratch) : undefined;
+    const decoder: 'ffmpeg' | 'sharp' = stillPixels ? 'sharp' : 'ffmpeg';
+    try {
+      index = stillPixels
+        ? { timeBase: '1/1', frames: [{ pts: 0, ptsTime: 0, md5: crypto.createHash('md5').update(stillPixels).digest('hex') }], messages: [] }
+        : await indexFrames(scratch, {
+        signal: opts.signal,
+        onFrame: (n) => opts.onProgress?.({ stage: 'index', current: n, total: Math.max(expected, n), unit: 'frames' }),
+      });
+    } catch (e) {
+      if (e instanceof SightlineError && e.code === 'TOOL_FAILED') {
+        throw new SightlineError('CORRUPT_MEDIA', `${originalName} cannot be decoded: ${e.message.replace(/^ffmpeg failed \([^)]*\): /, '')}`);
+      }
+      throw e;
+    }
+    if (index.frames.length === 0) throw new SightlineError('CORRUPT_MEDIA', `${originalName} has no decodable frames`);
+    if (facts.declaredFrames && index.frames.length < facts.declaredFrames) {
+      warnings.push(`container declares ${facts.declaredFrames} frames; ${index.frames.length} decode`);
+    }
+    warnings = warnings.concat(index.messages);
+    if (warnings.length > 0 && !opts.allowDamaged) {
+      throw new SightlineError(
+        'CORRUPT_MEDIA',
+        `${originalName} is damaged or truncated (${warnings[0]}); nothing was imported. Import it anyway with --allow-damaged (the damage is recorded)`,
+        { warnings },
+      );
+    }
+
+    stored = path.join(c.paths.evidence, `${hashes.sha256}${storedExtension(originalName, facts)}`);
+    if (fs.existsSync(stored)) {
+      // Left by a crash between rename and commit: it holds the same bytes (its name is their hash).
+      fs.chmodSync(stored, 0o600);
+      fs.rmSync(stored);
+    }
+    fs.renameSync(scratch, stored);
+    createdStored = true;
+    fs.chmodSync(stored, 0o444);
+
+    const first = index.frames[0]!;
+    const last = index.frames[index.frames.length - 1]!;
+    const span = last.ptsTime - first.ptsTime;
+    const fps = facts.kind === 'image' ? null : index.frames.length > 1 && span > 0 ? (index.frames.length - 1) / span : facts.fps;
+    const vfr = facts.kind === 'video' && isVariableRate(index);
+    const now = new Date().toISOString();
+    const storedName = path.basename(stored);
+    return commit((): ImportResult => {
+      const info = c.db
+        .prepare(
+          `INSERT INTO evidence (sha256, md5, size, kind, original_name, source_path, stored_name, container, codec, width, height,
+             fps, duration, frame_count, time_base, start_time, no_timestamps, decoder, vfr, probe_json, imported_at, imported_by)
+           VALUES (@sha256, @md5, @size, @kind, @original_name, @source_path, @stored_name, @container, @codec, @width, @height,
+             @fps, @duration, @frame_count, @time_base, @start_time, @no_timestamps, @decoder, @vfr, @probe_json, @imported_at, @imported_by)`,
+        )
+        .run({
+          sha256: hashes.sha256,
+          md5: hashes.md5,
+          size,
+          kind: facts.kind,
+          original_name: originalName,
+          source_path: abs,
+          stored_name: storedName,
+          container: facts.container,
+          codec: facts.codec,
+          width: facts.width,
+          height: facts.height,
+          fps,
+          duration: facts.kind === 'image' ? null : facts.duration,
+          frame_count: index.frames.length,
+          time_base: index.timeBase,
+          start_time: facts.startTime,
+          no_timestamps: facts.noTimestamps ? 1 : 0,
+          decoder,
+          vfr: vfr ? 1 : 0,
+          probe_json: canonicalJson({ ...(facts.raw as object), warnings }),
+          imported_at: now,
+          imported_by: c.examiner,
+        });
+      const id = Number(info.lastInsertRowid);
+      const ins = c.db.prepare('INSERT INTO frame_index (evidence_id, idx, pts, pts_time, md5) VALUES (?, ?, ?, ?, ?)');
+      index.frames.forEach((f, i) => ins.run(id, i, f.pts, f.ptsTime, f.md5));
+      c.audit.append({
+        action: 'evidence.import',
+        params: {
+          evidenceId: id,
+          originalName,
+          sourcePath: abs,
+          size,
+          md5: hashes.md5,
+          kind: facts.kind,
+          container: facts.container,
+          codec: facts.codec,
+          width: facts.width,
+          height: facts.height,
+          fps,
+          frameCount: index.frames.length,
+          vfr,
+          copyVerified: true,
+          ...(warnings.length ? { damaged: true, warnings } : {}),
+        },
+        inputs: [{ sha256: hashes.sha256, role: 'source', name: abs }],
+        outputs: [{ sha256: hashes.sha256, role: 'evidence', name: storedName }],
+      });
+      return { evidence: getEvidence(c, id), duplicate: false };
+    });
+  } catch (e) {
+    fs.rmSync(scratch, { force: true });
+    if (createdStored && stored) {
+      try {
+        fs.chmodSync(stored, 0o600);
+        fs.rmSync(stored, { force: true });
+      } catch {
+        // best effort: an unrecorded copy is harmless and is replaced by the next import of the same bytes
+      }
+    }
+    throw fromSystemError(e, `importing ${originalName}`) ?? e;
+  }
+}

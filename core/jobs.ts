@@ -1,0 +1,373 @@
+/**
+ * The persisted job queue of an open case.
+ *
+ * Jobs are rows (`queued → running → succeeded | failed | cancelled`) so they survive a restart: rows left
+ * `running` by a crash go back to `queued` when the case opens. Each kind of job has a handler; a handler gets
+ * a cancellation signal, a progress reporter and `commit`, which writes its results, its audit entry and the
+ * job's `succeeded` state in one transaction, so results are visible exactly when the job has succeeded.
+ * Failures that may be transient (a worker that died, a tool that crashed) are retried up to `max_attempts`.
+ */
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import type { CaseHandle } from './case';
+import { canonicalJson } from '../domain/canonicalJson';
+import { SightlineError, toErrorInfo, type ErrorCode, type ErrorInfo } from '../domain/errors';
+import type { Progress } from '../domain/progress';
+import type { AppJobs } from './jobKinds';
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface Job<K extends string = string, P = Record<string, unknown>, R = unknown> {
+  readonly id: number;
+  readonly kind: K;
+  readonly state: JobState;
+  readonly params: P;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly lastError: ErrorInfo | null;
+  readonly progress: { stage: string | null; current: number; total: number };
+  /** What the job's commit returned; null until it has succeeded. */
+  readonly result: R | null;
+  /** "pid@host" of the process running (or last running) the job. */
+  readonly runner: string | null;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+}
+
+export interface JobProgressEvent extends Progress {
+  readonly jobId: number;
+  readonly kind: string;
+  /** Seconds left in this stage at the current rate; null until it can be estimated. */
+  readonly etaSeconds: number | null;
+}
+
+/**
+ * One kind of job: what a caller passes (`input`, before defaults), what is stored and run (`params`, validated
+ * and normalised) and what the job's commit returns (`result`). A registry maps kind names to specs
+ * (core/jobKinds.ts holds the app's); `enqueue` and `waitFor` are checked against it at compile time.
+ */
+export interface JobSpec {
+  readonly input: unknown;
+  readonly params: Record<string, unknown>;
+  readonly result: unknown;
+}
+/** A registry: kind names to specs (an interface such as AppJobs, or a test's own). */
+export type JobRegistry<R> = { readonly [K in keyof R]: JobSpec };
+
+/** A job of kind K of registry R, with its params and result typed. */
+export type JobOf<R extends JobRegistry<R>, K extends keyof R & string> = Job<K, R[K]['params'], R[K]['result']>;
+
+/** A job that has succeeded: its result is there. */
+export type SucceededJob<R extends JobRegistry<R>, K extends keyof R & string> = JobOf<R, K> & { readonly state: 'succeeded'; readonly result: R[K]['result'] };
+
+export function hasSucceeded<J extends Job>(job: J): job is J & { readonly state: 'succeeded'; readonly result: NonNullable<J['result']> } {
+  return job.state === 'succeeded';
+}
+
+export interface JobContext<S extends JobSpec = JobSpec> {
+  readonly job: Job;
+  /** The job's parameters, validated again by its handler just before this run (the row may be old). */
+  readonly params: S['params'];
+  readonly case: CaseHandle;
+  readonly signal: AbortSignal;
+  progress(p: Progress): void;
+  /**
+   * Write the job's results: `fn` runs in one IMMEDIATE transaction together with marking the job succeeded.
+   * Call it once, at the end; its return value is stored as the job's result.
+   */
+  commit(fn: () => S['result']): S['result'];
+}
+
+export interface JobHandler<S extends JobSpec = JobSpec> {
+  /** Check and normalise parameters before queueing and again before each run (they may come from an old row). */
+  validate(params: unknown): S['params'];
+  run(ctx: JobContext<S>): Promise<void>;
+}
+
+/** One handler per kind of a registry. */
+export type JobHandlers<R extends JobRegistry<R>> = { readonly [K in keyof R]: JobHandler<R[K]> };
+
+/** Parse job parameters with a zod-like schema; a failure is a one-line INVALID_INPUT naming the kind. */
+export function parseJobParams<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } } }, params: unknown, kind: string): T {
+  const r = schema.safeParse(params);
+  if (!r.success) throw new SightlineError('INVALID_INPUT', `bad parameters for ${kind}: ${r.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
+
+/** Errors worth another attempt: the input was fine, something around it failed. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['TOOL_FAILED', 'INTERNAL']);
+
+interface JobRow {
+  id: number;
+  kind: string;
+  state: JobState;
+  params_json: string;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+  progress_stage: string | null;
+  progress_current: number;
+  progress_total: number;
+  result_json: string | null;
+  runner: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+function toJob(r: JobRow): Job {
+  return {
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    params: JSON.parse(r.params_json) as Record<string, unknown>,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    lastError: r.last_error ? (JSON.parse(r.last_error) as ErrorInfo) : null,
+    progress: { stage: r.progress_stage, current: r.progress_current, total: r.progress_total },
+    result: r.result_json ? (JSON.parse(r.result_json) as unknown) : null,
+    runner: r.runner,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+export interface JobEvents {
+  changed: [Job];
+  progress: [JobProgressEvent];
+}
+
+/** Read-only view of a case's jobs (the CLI's `sightline jobs` uses it without running anything). */
+export function listJobs(c: CaseHandle, opts: { limit?: number } = {}): Job[] {
+  return (c.db.prepare('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(opts.limit ?? 200) as JobRow[]).map(toJob);
+}
+
+export function getJob(c: CaseHandle, id: number): Job {
+  const r = c.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+  if (!r) throw new SightlineError('NOT_FOUND', `no job ${id} in this case`);
+  return toJob(r);
+}
+
+const THIS_RUNNER = `${process.pid}@${os.hostname()}`;
+
+/** Is the process that claimed a job gone? Only answerable for this host; another host's jobs are left alone. */
+function runnerGone(runner: string | null): boolean {
+  if (!runner) return true;
+  const at = runner.indexOf('@');
+  const pid = Number(runner.slice(0, at));
+  if (runner.slice(at + 1) !== os.hostname() || !Number.isInteger(pid)) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'EPERM';
+  }
+}
+
+export interface JobQueueOptions {
+  readonly concurrency?: number;
+  /**
+   * 'all' (the app): run every queued job of the case, including those recovered after a crash.
+   * 'own' (the CLI): run only the jobs this queue enqueued; other processes' queued jobs are theirs.
+   */
+  readonly scope?: 'all' | 'own';
+}
+
+export class JobQueue<R extends JobRegistry<R> = AppJobs> extends EventEmitter<JobEvents> {
+  private readonly running = new Map<number, AbortController>();
+  private readonly own = new Set<number>();
+  private stopped = false;
+  private pumping = false;
+
+  constructor(
+    private readonly c: CaseHandle,
+    private readonly handlers: JobHandlers<R>,
+    private readonly opts: JobQueueOptions = {},
+  ) {
+    super();
+    // Jobs whose process died go back to the queue; their partial work was never committed. Jobs of a live
+    // process (the app while the CLI works on the same case, or the reverse) are left to it.
+    const orphans = (c.db.prepare(`SELECT id, runner FROM jobs WHERE state = 'running'`).all() as { id: number; runner: string | null }[]).filter((j) => runnerGone(j.runner));
+    if (orphans.length > 0) {
+      c.db.transaction(() => {
+        const requeue = c.db.prepare(`UPDATE jobs SET state = 'queued', runner = NULL, progress_stage = NULL, progress_current = 0, progress_total = 0 WHERE id = ? AND state = 'running'`);
+        for (const j of orphans) requeue.run(j.id);
+        c.audit.append({ action: 'jobs.recovered', params: { requeued: orphans.length, jobIds: orphans.map((j) => j.id) } });
+      }).immediate();
+    }
+  }
+
+  enqueue<K extends keyof R & string>(kind: K, params: R[K]['input'], opts: { maxAttempts?: number } = {}): JobOf<R, K> {
+    const handler = this.handler(kind);
+    if (!handler) throw new SightlineError('INVALID_INPUT', `unknown job kind ${kind}`);
+    const clean = handler.validate(params);
+    const id = Number(
+      this.c.db
+        .prepare(`INSERT INTO jobs (kind, state, params_json, max_attempts, created_at) VALUES (?, 'queued', ?, ?, ?)`)
+        .run(kind, canonicalJson(clean), opts.maxAttempts ?? 2, new Date().toISOString()).lastInsertRowid,
+    );
+    this.own.add(id);
+    const job = getJob(this.c, id);
+    this.emit('changed', job);
+    this.pump();
+    return job as JobOf<R, K>;
+  }
+
+  list(): Job[] {
+    return listJobs(this.c);
+  }
+
+  get(id: number): Job {
+    return getJob(this.c, id);
+  }
+
+  /** Cancel a queued job at once, or ask a running one to stop (it ends `cancelled` when it has). */
+  cancel(id: number): Job {
+    const job = getJob(this.c, id);
+    if (job.state === 'queued') {
+      this.finish(id, 'cancelled', null);
+    } else if (job.state === 'running') {
+      this.running.get(id)?.abort();
+    }
+    return getJob(this.c, id);
+  }
+
+  /** Resolve when the job has ended (any final state); given the job itself, its params and result stay typed. */
+  waitFor<K extends keyof R & string>(job: JobOf<R, K>): Promise<JobOf<R, K>>;
+  waitFor(id: number): Promise<Job>;
+  waitFor(ref: number | Job): Promise<Job> {
+    const id = typeof ref === 'number' ? ref : ref.id;
+    return new Promise((resolve) => {
+      const check = (j: Job): void => {
+        if (j.id === id && j.state !== 'queued' && j.state !== 'running') {
+          this.off('changed', check);
+          resolve(j);
+        }
+      };
+      this.on('changed', check);
+      check(getJob(this.c, id));
+    });
+  }
+
+  /** The handler of a kind: own properties only (a row's kind must never reach Object.prototype). */
+  private handler(kind: string): JobHandler | undefined {
+    return Object.prototype.hasOwnProperty.call(this.handlers, kind) ? (this.handlers as unknown as Record<string, JobHandler>)[kind] : undefined;
+  }
+
+  /** Start queued jobs (also those recovered from a crash). */
+  start(): void {
+    this.stopped = false;
+    this.pump();
+  }
+
+  /** Stop taking jobs and cancel the running ones (closing the case). Running jobs return to the queue. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const waits = [...this.running.keys()].map((id) => this.waitFor(id));
+    for (const ac of this.running.values()) ac.abort('shutdown');
+    await Promise.all(waits);
+  }
+
+  private pump(): void {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    try {
+      const limit = this.opts.concurrency ?? 1;
+      const own = this.opts.scope === 'own';
+      const next = this.c.db.prepare(`SELECT id FROM jobs WHERE state = 'queued' AND id > ? ORDER BY id LIMIT 1`);
+      // The claim is atomic: of two processes that see the same queued row, one update changes it.
+      const claim = this.c.db.prepare(`UPDATE jobs SET state = 'running', runner = ?, attempts = attempts + 1, started_at = ?, last_error = NULL WHERE id = ? AND state = 'queued'`);
+      let after = 0;
+      while (this.running.size < limit) {
+        const row = next.get(after) as { id: number } | undefined;
+        if (!row) break;
+        after = row.id;
+        if (own && !this.own.has(row.id)) continue;
+        if (claim.run(THIS_RUNNER, new Date().toISOString(), row.id).changes !== 1) continue;
+        const ac = new AbortController();
+        this.running.set(row.id, ac);
+        const job = getJob(this.c, row.id);
+        this.emit('changed', job);
+        void this.execute(job, ac);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async execute(job: Job, ac: AbortController): Promise<void> {
+    const handler = this.handler(job.kind);
+    let committed = false;
+    let lastPersist = 0;
+    let stageStart = { stage: '', t: 0, current: 0 };
+    let params: Record<string, unknown> = job.params;
+    const ctx: JobContext = {
+      job,
+      get params() {
+        return params;
+      },
+      case: this.c,
+      signal: ac.signal,
+      progress: (p) => {
+        if (ac.signal.aborted) throw new SightlineError('CANCELLED', `${job.kind} cancelled`);
+        const now = performance.now();
+        if (p.stage !== stageStart.stage) stageStart = { stage: p.stage, t: now, current: p.current };
+        const rate = (p.current - stageStart.current) / Math.max(1e-3, (now - stageStart.t) / 1000);
+        const etaSeconds = rate > 0 && now - stageStart.t > 500 ? Math.max(0, (p.total - p.current) / rate) : null;
+        this.emit('progress', { jobId: job.id, kind: job.kind, ...p, etaSeconds });
+        // Persist at most twice a second: the row is for recovery and for other processes, not for animation.
+        if (now - lastPersist > 500 || p.current >= p.total) {
+          lastPersist = now;
+          this.c.db.prepare('UPDATE jobs SET progress_stage = ?, progress_current = ?, progress_total = ? WHERE id = ?').run(p.stage, p.current, p.total, job.id);
+        }
+      },
+      commit: (fn: () => unknown): unknown => {
+        if (committed) throw new Error('a job commits once');
+        const value = this.c.db.transaction(() => {
+          const v = fn();
+          this.c.db
+            .prepare(`UPDATE jobs SET state = 'succeeded', finished_at = ?, result_json = ? WHERE id = ?`)
+            .run(new Date().toISOString(), v === undefined ? null : canonicalJson(v), job.id);
+          return v;
+        }).immediate();
+        committed = true;
+        return value;
+      },
+    };
+    try {
+      if (!handler) throw new SightlineError('INVALID_INPUT', `no handler for job kind ${job.kind}`);
+      params = handler.validate(job.params);
+      await handler.run(ctx);
+      if (!committed) ctx.commit(() => undefined);
+    } catch (e) {
+      const info = toErrorInfo(e);
+      if (committed) {
+        // The results are in; a late error (e.g. in a progress callback) does not undo them.
+      } else if (ac.signal.aborted && ac.signal.reason === 'shutdown') {
+        this.c.db.prepare(`UPDATE jobs SET state = 'queued', runner = NULL, attempts = max(0, attempts - 1) WHERE id = ?`).run(job.id);
+      } else if (info.code === 'CANCELLED' || ac.signal.aborted) {
+        this.finish(job.id, 'cancelled', null);
+      } else if (RETRYABLE.has(info.code) && job.attempts < job.maxAttempts) {
+        this.c.db.prepare(`UPDATE jobs SET state = 'queued', last_error = ? WHERE id = ?`).run(JSON.stringify(info), job.id);
+      } else {
+        this.finish(job.id, 'failed', info);
+      }
+    } finally {
+      this.running.delete(job.id);
+      this.emit('changed', getJob(this.c, job.id));
+      this.pump();
+    }
+  }
+
+  private finish(id: number, state: 'failed' | 'cancelled', error: ErrorInfo | null): void {
+    this.c.db.transaction(() => {
+      this.c.db.prepare('UPDATE jobs SET state = ?, finished_at = ?, last_error = ? WHERE id = ?').run(state, new Date().toISOString(), error ? JSON.stringify(error) : null, id);
+      const job = getJob(this.c, id);
+      this.c.audit.append({ action: `job.${state}`, params: { jobId: id, kind: job.kind, attempts: job.attempts, ...(error ? { error: error.message, code: error.code } : {}), params: job.params } });
+    }).immediate();
+    if (state === 'cancelled') this.emit('changed', getJob(this.c, id));
+  }
+}

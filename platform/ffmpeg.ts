@@ -1,0 +1,412 @@
+/**
+ * The one adapter around ffmpeg and ffprobe. Everything else in Sightline asks this module for media facts,
+ * frame indexes, frames and raw pixels, so replacing the binaries or fluent-ffmpeg touches only this file.
+ *
+ * - Media facts come from ffprobe through fluent-ffmpeg (its one well-kept feature).
+ * - Everything that reads pixels runs ffmpeg directly with an argument list built in one function per use,
+ *   one comment per flag, and streams on stdout; cancellation kills the child with SIGKILL.
+ * - Frame numbering is ffmpeg's own decode order (presentation order after reordering), recorded at import
+ *   with each frame's exact timestamp and the MD5 of its decoded pixels (`-f framemd5`, the form other
+ *   examiners can reproduce with a stock ffmpeg). Extraction re-checks that MD5, so "frame 1234" always means
+ *   the same pixels, also for variable frame rate.
+ */
+import { spawn } from 'node:child_process';
+import ffmpegLib from 'fluent-ffmpeg';
+import { SightlineError, cancelled } from '../domain/errors';
+import { toolPaths } from './tools';
+
+// ───────────────────────────── probe ─────────────────────────────
+
+export type MediaKind = 'video' | 'image';
+
+export interface MediaFacts {
+  readonly kind: MediaKind;
+  /** ffprobe's format_name, e.g. 'mov,mp4,m4a,3gp,3g2,mj2', 'matroska,webm', 'avi', 'h264', 'png_pipe'. */
+  readonly container: string;
+  readonly codec: string;
+  readonly width: number;
+  readonly height: number;
+  /** Average frame rate (frames/s); null for still images and streams that do not state one. */
+  readonly fps: number | null;
+  readonly duration: number | null;
+  /** Frame count the container declares (not trusted: the frame index counts decoded frames). */
+  readonly declaredFrames: number | null;
+  /** True for raw elementary streams (.h264/.hevc) that carry no timestamps: ffmpeg assigns them by frame rate. */
+  readonly noTimestamps: boolean;
+  /** format.start_time in seconds: `-ss` positions are relative to it. */
+  readonly startTime: number;
+  /** The ffprobe output, kept in the case database as the record of what was probed. */
+  readonly raw: unknown;
+}
+
+const IMAGE_FORMATS = /(^|,)(image2|png_pipe|jpeg_pipe|bmp_pipe|tiff_pipe|webp_pipe|gif|pgm_pipe|ppm_pipe|pgmyuv_pipe|jpegls_pipe)(,|$)/;
+const RAW_STREAM_FORMATS = /^(h264|hevc|mpegvideo|m4v|h263|rawvideo)$/;
+
+export function probeMedia(file: string): Promise<MediaFacts> {
+  ffmpegLib.setFfprobePath(toolPaths().ffprobe);
+  return new Promise((resolve, reject) => {
+    ffmpegLib.ffprobe(file, (err: Error | null, data: ffmpegLib.FfprobeData) => {
+      if (err) {
+        reject(classifyProbeError(err.message));
+        return;
+      }
+      try {
+        resolve(factsFrom(data));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+function classifyProbeError(message: string): SightlineError {
+  // ffprobe writes the reason as the last line(s) of stderr; keep the meaningful one for the investigator.
+  const lines = message.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const reason = lines.reverse().find((l) => /:/.test(l) && !/^ffprobe (version|exited)/i.test(l)) ?? lines[0] ?? message;
+  const short = reason.replace(/^.*?:\s*/, '');
+  // A container recognised only by its extension ("low score") is not media at all, whatever else it says.
+  if (!/low score|misdetection possible/i.test(message) && /moov atom not found|Invalid NAL|partial file|truncat|End of file|corrupt/i.test(message)) {
+    return new SightlineError('CORRUPT_MEDIA', `damaged or truncated media (${short})`);
+  }
+  return new SightlineError('UNSUPPORTED_MEDIA', `not a video or image that ffmpeg can read (${short})`);
+}
+
+function ratio(s: unknown): number | null {
+  if (typeof s === 'number') return s > 0 ? s : null;
+  if (typeof s !== 'string') return null;
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  if (m) {
+    const d = Number(m[2]);
+    return d > 0 && Number(m[1]) > 0 ? Number(m[1]) / d : null;
+  }
+  const n = Number(s);
+  return Number.isFinite(n) && n > 0 ? n : null;
+}
+
+function numberOrNull(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : null;
+}
+
+function factsFrom(data: ffmpegLib.FfprobeData): MediaFacts {
+  const video = data.streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
+  const container = String(data.format.format_name ?? 'unknown');
+  if (!video || !video.width || !video.height) {
+    throw new SightlineError('UNSUPPORTED_MEDIA', 'no video or image stream found (audio-only or not a media file)');
+  }
+  const isImage = IMAGE_FORMATS.test(container);
+  const fps = isImage ? null : (ratio(video.avg_frame_rate) ?? ratio(video.r_frame_rate));
+  return {
+    kind: isImage ? 'image' : 'video',
+    container,
+    codec: String(video.codec_name ?? 'unknown'),
+    width: video.width,
+    height: video.height,
+    fps,
+    duration: isImage ? null : (numberOrNull(video.duration) ?? numberOrNull(data.format.duration)),
+    declaredFrames: numberOrNull(video.nb_frames),
+    noTimestamps: RAW_STREAM_FORMATS.test(container),
+    startTime: numberOrNull(data.format.start_time) ?? 0,
+    raw: { format: data.format, streams: data.streams },
+  };
+}
+
+// ───────────────────────────── process runner ─────────────────────────────
+
+export interface RunOptions {
+  readonly signal?: AbortSignal;
+  /** Called with each complete line of stdout (text protocols like framemd5). */
+  readonly onLine?: (line: string) => void;
+  /** Called with stdout chunks (binary protocols like rawvideo). */
+  readonly onData?: (chunk: Buffer) => void;
+}
+
+export interface RunResult {
+  readonly stderrTail: string;
+}
+
+/** Run ffmpeg with an argument list (never a shell). Resolves on exit 0, rejects with the stderr tail otherwise. */
+export function runFfmpeg(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const { signal } = opts;
+  if (signal?.aborted) return Promise.reject(cancelled());
+  return new Promise((resolve, reject) => {
+    const child = spawn(toolPaths().ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    let stderr = '';
+    let partial = '';
+    let userError: unknown;
+    const onAbort = (): void => {
+      child.kill('SIGKILL');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (userError) return;
+      try {
+        if (opts.onData) opts.onData(chunk);
+        if (opts.onLine) {
+          partial += chunk.toString('latin1');
+          let nl: number;
+          while ((nl = partial.indexOf('\n')) >= 0) {
+            opts.onLine(partial.slice(0, nl).replace(/\r$/, ''));
+            partial = partial.slice(nl + 1);
+          }
+        }
+      } catch (e) {
+        // A consumer that throws (e.g. cancellation from a progress callback) ends the run.
+        userError = e;
+        child.kill('SIGKILL');
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-8192);
+    });
+    child.on('error', (e) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(new SightlineError('TOOL_FAILED', `could not start ffmpeg: ${e.message}`));
+    });
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (userError) return reject(userError);
+      if (signal?.aborted) return reject(cancelled());
+      if (partial && opts.onLine) opts.onLine(partial);
+      if (code === 0) return resolve({ stderrTail: stderr });
+      const last = stderr.trim().split(/\r?\n/).slice(-3).join(' | ');
+      reject(new SightlineError('TOOL_FAILED', `ffmpeg failed (${sig ?? `exit ${code}`}): ${last || 'no message'}`, { stderr }));
+    });
+  });
+}
+
+// ───────────────────────────── frame index ─────────────────────────────
+
+export interface IndexedFrame {
+  /** Presentation timestamp in `timeBase` units. */
+  readonly pts: number;
+  readonly ptsTime: number;
+  /** MD5 of the decoded frame in its native pixel format, as `ffmpeg -f framemd5` prints it. */
+  readonly md5: string;
+}
+
+export interface FrameIndex {
+  /** e.g. '1/12800'. */
+  readonly timeBase: string;
+  readonly frames: IndexedFrame[];
+  /** What ffmpeg reported while decoding (damage, concealed errors); empty for clean media. */
+  readonly messages: string[];
+}
+
+/** Arguments for the decode pass that lists every frame with its timestamp and pixel MD5. */
+function frameIndexArgs(file: string): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-v', 'error', // errors only on stderr; the frame list is on stdout
+    '-copyts', // keep the stream's own timestamps: they are what the index records
+    '-i', file,
+    '-map', '0:v:0', // the first video stream; other streams are not indexed
+    '-vsync', 'passthrough', // one output per decoded frame: never duplicate or drop frames to a constant rate
+    '-enc_time_base', '-1', // output timestamps in the stream's own time base, so VFR timestamps stay exact
+    '-f', 'framemd5', // per-frame: stream, dts, pts, duration, size, MD5 of the decoded pixels
+    'pipe:1',
+  ];
+}
+
+export async function indexFrames(file: string, opts: { signal?: AbortSignal; onFrame?: (count: number) => void } = {}): Promise<FrameIndex> {
+  let timeBase = '';
+  const frames: IndexedFrame[] = [];
+  let num = 0;
+  let den = 1;
+  const { stderrTail } = await runFfmpeg(frameIndexArgs(file), {
+    signal: opts.signal,
+    onLine: (line) => {
+      if (line.startsWith('#tb 0:')) {
+        timeBase = line.slice(6).trim();
+        const [n, d] = timeBase.split('/').map(Number);
+        num = n ?? 0;
+        den = d ?? 1;
+        return;
+      }
+      if (line.startsWith('#') || !line.trim()) return;
+      const parts = line.split(',').map((p) => p.trim());
+      if (parts.length < 6 || parts[0] !== '0') return;
+      const pts = Number(parts[2]);
+      frames.push({ pts, ptsTime: (pts * num) / den, md5: parts[5]! });
+      opts.onFrame?.(frames.length);
+    },
+  });
+  if (!timeBase) throw new SightlineError('TOOL_FAILED', 'ffmpeg did not report a time base for the video stream');
+  // ffmpeg emits frames in presentation order; assert it rather than assume it.
+  for (let i = 1; i < frames.length; i++) {
+    if (frames[i]!.pts < frames[i - 1]!.pts) {
+      throw new SightlineError('CORRUPT_MEDIA', `frame timestamps go backwards at frame ${i} (pts ${frames[i]!.pts} < ${frames[i - 1]!.pts})`);
+    }
+  }
+  const messages = stderrTail.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(0, 20);
+  return { timeBase, frames, messages };
+}
+
+// ───────────────────────────── frame extraction ─────────────────────────────
+
+export interface FrameTarget {
+  readonly index: number;
+  readonly pts: number;
+  readonly ptsTime: number;
+  readonly md5: string;
+  /** Seconds from the start of the file to seek to before decoding; null decodes from the start. */
+  readonly seekTo: number | null;
+}
+
+/**
+ * Arguments that decode exactly one frame and write it as an RGB PNG, plus its native-format MD5 on stdout so
+ * the caller can prove it is the indexed frame. Seeking lands on a keyframe at or before `seekTo`, and the
+ * select filter then takes the first frame whose timestamp is ≥ the target's (an exact integer comparison).
+ */
+function extractFrameArgs(file: string, t: FrameTarget, outPng: string, byNumber: boolean): string[] {
+  const select = byNumber ? `select=eq(n\\,${t.index})` : `select=gte(pts\\,${t.pts})`;
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-v', 'error',
+    '-y', // the output is our own temporary file
+    '-copyts', // compare against the stream's own timestamps, as indexed
+    ...(t.seekTo !== null && !byNumber ? ['-ss', t.seekTo.toFixed(6)] : []), // fast seek to a keyframe before the target
+    '-i', file,
+    '-filter_complex', `[0:v:0]${select},split=2[hash][png]`, // one selected frame, used twice
+    '-map', '[hash]',
+    '-frames:v', '1',
+    '-vsync', 'passthrough',
+    '-enc_time_base', '-1',
+    '-f', 'framemd5', // MD5 of the native decoded pixels, compared with the index
+    'pipe:1',
+    '-map', '[png]',
+    '-frames:v', '1',
+    '-vsync', 'passthrough',
+    '-pix_fmt', 'rgb24', // investigators view RGB; swscale's default conversion, deterministic for this binary
+    '-sws_flags', 'bicubic+accurate_rnd+full_chroma_int', // stated conversion: full-resolution chroma, exact rounding
+    '-flags', '+bitexact', // no encoder version strings: equal pixels give equal bytes
+    '-c:v', 'png',
+    '-f', 'image2',
+    outPng,
+  ];
+}
+
+/** Decode frame `t` into `outPng`; verify its pixel MD5 against the index (falls back to counting frames from the start). */
+export async function extractFrame(file: string, t: FrameTarget, outPng: string, signal?: AbortSignal): Promise<void> {
+  const attempt = async (byNumber: boolean): Promise<string | undefined> => {
+    let md5: string | undefined;
+    await runFfmpeg(extractFrameArgs(file, t, outPng, byNumber), {
+      signal,
+      onLine: (line) => {
+        if (!line.startsWith('#') && line.includes(',')) md5 = line.split(',')[5]?.trim();
+      },
+    });
+    return md5;
+  };
+  const first = await attempt(t.seekTo === null);
+  if (first === t.md5) return;
+  if (t.seekTo !== null) {
+    // Seeking can land after the target with open GOPs or odd indexes; decoding from the start cannot.
+    const second = await attempt(true);
+    if (second === t.md5) return;
+  }
+  throw new SightlineError('CORRUPT_MEDIA', `frame ${t.index} decodes differently from when it was indexed (MD5 ${first ?? 'none'} ≠ ${t.md5})`);
+}
+
+// ───────────────────────────── raw decode for the pipeline ─────────────────────────────
+
+export interface RawFrame {
+  readonly index: number;
+  readonly width: number;
+  readonly height: number;
+  /** RGB24, row-major. */
+  readonly data: Buffer;
+}
+
+/** Arguments that stream every frame (or every k-th) as raw RGB24 over stdout. */
+function rawDecodeArgs(file: string, step: number, scaleTo?: { width: number; height: number }): string[] {
+  const filters = [
+    ...(step > 1 ? [`select=not(mod(n\\,${step}))`] : []), // every k-th decoded frame; indexes stay those of the full decode
+    ...(scaleTo ? [`scale=${scaleTo.width}:${scaleTo.height}:flags=area`] : []), // optional downscale for previews
+  ];
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-v', 'error',
+    '-copyts',
+    '-i', file,
+    '-map', '0:v:0',
+    ...(filters.length ? ['-vf', filters.join(',')] : []),
+    '-vsync', 'passthrough', // never invent or drop frames
+    '-pix_fmt', 'rgb24',
+    '-sws_flags', 'bicubic+accurate_rnd+full_chroma_int', // the same conversion as single-frame extraction
+    '-f', 'rawvideo',
+    'pipe:1',
+  ];
+}
+
+/**
+ * Decode frames as raw RGB and hand each to `onFrame` in order. `onFrame` may be async (back-pressure: ffmpeg
+ * is paused while it runs). Cancelling kills ffmpeg.
+ */
+export async function decodeFrames(
+  file: string,
+  size: { width: number; height: number },
+  opts: { step?: number; signal?: AbortSignal; scaleTo?: { width: number; height: number }; onFrame: (f: RawFrame) => void | Promise<void> },
+): Promise<number> {
+  const step = Math.max(1, Math.floor(opts.step ?? 1));
+  const w = opts.scaleTo?.width ?? size.width;
+  const h = opts.scaleTo?.height ?? size.height;
+  const frameBytes = w * h * 3;
+  const { signal } = opts;
+  if (signal?.aborted) throw cancelled();
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(toolPaths().ffmpeg, rawDecodeArgs(file, step, opts.scaleTo), { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    let stderr = '';
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let n = 0;
+    let failure: unknown;
+    let chain = Promise.resolve();
+    const onAbort = (): void => {
+      child.kill('SIGKILL');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString('utf8')).slice(-8192);
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      while (pendingBytes >= frameBytes && !failure) {
+        const all = Buffer.concat(pending, pendingBytes);
+        const frame = Buffer.from(all.subarray(0, frameBytes));
+        pending = [all.subarray(frameBytes)];
+        pendingBytes -= frameBytes;
+        const f: RawFrame = { index: n * step, width: w, height: h, data: frame };
+        n++;
+        child.stdout.pause();
+        chain = chain
+          .then(() => opts.onFrame(f))
+          .then(
+            () => {
+              if (!failure) child.stdout.resume();
+            },
+            (e: unknown) => {
+              failure = e;
+              child.kill('SIGKILL');
+            },
+          );
+      }
+    });
+    child.on('error', (e) => reject(new SightlineError('TOOL_FAILED', `could not start ffmpeg: ${e.message}`)));
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
+      chain.then(() => {
+        if (failure) return reject(failure);
+        if (signal?.aborted) return reject(cancelled());
+        if (code !== 0) {
+          return reject(new SightlineError('TOOL_FAILED', `ffmpeg decode failed (${sig ?? `exit ${code}`}): ${stderr.trim().split(/\r?\n/).slice(-2).join(' | ')}`));
+        }
+        resolve(n);
+      }, reject);
+    });
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * The typed registry of worker tasks: for each kind, what the caller sends and what comes back. The pool's
+ * `run('analyze', params)` is checked against it at compile time and resolves to the task's result type, so no
+ * caller casts a result. Types only: the pool (in the app process) never loads a task's module, which would pull
+ * onnxruntime into the main process.
+ */
+import type { AnalyzeResult } from '../analysis/analyze';
+import type { AnalyzeTaskParams } from '../analysis/params';
+import type { EnhanceTaskParams, EnhanceTaskResult } from '../enhance/task';
+
+export interface TaskKinds {
+  /** Diagnostics (tests): a worker's pid and thread cap. */
+  'diag.ping': { readonly params: Record<string, never>; readonly result: { readonly pid: number; readonly threads: number } };
+  /** Diagnostics (tests): count `steps` units of ~10 ms, checking for cancellation between them. */
+  'diag.count': { readonly params: { readonly steps?: number }; readonly result: { readonly counted: number } };
+  /** Diagnostics (tests): fail with an INVALID_INPUT error. */
+  'diag.fail': { readonly params: { readonly message?: string }; readonly result: never };
+  /** Find, align, embed, score and track the faces of one clip. */
+  analyze: { readonly params: AnalyzeTaskParams; readonly result: AnalyzeResult };
+  /** Enhance one face from selected frames (fusion / restore), with the identity guard. */
+  enhance: { readonly params: EnhanceTaskParams; readonly result: EnhanceTaskResult };
+}
+
+export type TaskKind = keyof TaskKinds;
+export type TaskParams<K extends TaskKind> = TaskKinds[K]['params'];
+export type TaskResult<K extends TaskKind> = TaskKinds[K]['result'];
+
+export const TASK_KINDS: readonly TaskKind[] = ['diag.ping', 'diag.count', 'diag.fail', 'analyze', 'enhance'];
+
+export function isTaskKind(k: unknown): k is TaskKind {
+  return typeof k === 'string' && (TASK_KINDS as readonly string[]).includes(k);
+}
