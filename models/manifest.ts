@@ -8,7 +8,20 @@ export type ModelRole = 'face-detector' | 'face-landmarks' | 'face-embedder' | '
 /** How the install step produces the ONNX file from the package's files. */
 export type ModelSource =
   | { kind: 'face-api'; network: 'ssd_mobilenetv1' | 'face_landmark_68' | 'face_recognition'; manifest: string }
-  | { kind: 'tfjs-layers'; modelJson: string };
+  | { kind: 'tfjs-layers'; modelJson: string }
+  | {
+      /** A TF.js graph model (frozen TensorFlow GraphDef), converted by convert/tfjsGraph.ts. */
+      kind: 'tfjs-graph';
+      modelJson: string;
+      /** The TF nodes exposed and their ONNX output names (the graph is cut there: later nodes are not converted). */
+      outputs: Array<{ node: string; name: string }>;
+      /** `dynamic`: input height and width stay symbolic. Default: the model's fixed size. */
+      spatial?: 'fixed' | 'dynamic';
+      /** [height, width] for shape inference where the graph leaves the size open or the dims are dynamic. */
+      nominalSize?: [number, number];
+      /** In-graph input normalisation in front of the TF graph (which sees x·scale + offset). */
+      preprocess?: { scale: number; offset: number };
+    };
 
 export interface ModelEntry {
   /** Stable id used by the inference layer, e.g. 'face-detector'. */
