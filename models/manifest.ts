@@ -1,7 +1,7 @@
 /** Typed view of models/manifest.json, the single record of what each model is, where it came from and its hash. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { manifestPath, onnxDir } from './paths';
+import { candidatesDir, manifestPath, onnxDir } from './paths';
 
 export type ModelRole = 'face-detector' | 'face-landmarks' | 'face-embedder' | 'super-resolution';
 
@@ -45,6 +45,11 @@ export interface ModelEntry {
 export interface Manifest {
   comment?: string;
   models: ModelEntry[];
+  /**
+   * Models under evaluation: converted only on request (`install.js --candidates`), into candidatesDir(), never
+   * loaded by the pipeline or packaged. Promoting one means moving its entry into `models`.
+   */
+  candidates?: ModelEntry[];
 }
 
 let cached: Manifest | undefined;
@@ -60,6 +65,17 @@ export function getModel(id: string): ModelEntry {
   return m;
 }
 
+export function isCandidate(entry: ModelEntry): boolean {
+  return (loadManifest().candidates ?? []).some((c) => c.id === entry.id);
+}
+
+/** A candidate model's entry (see Manifest.candidates). */
+export function getCandidate(id: string): ModelEntry {
+  const m = (loadManifest().candidates ?? []).find((e) => e.id === id);
+  if (!m) throw new Error(`unknown candidate model '${id}' (known: ${(loadManifest().candidates ?? []).map((e) => e.id).join(', ')})`);
+  return m;
+}
+
 export function modelPath(entry: ModelEntry): string {
-  return path.join(onnxDir(), entry.file);
+  return path.join(isCandidate(entry) ? candidatesDir() : onnxDir(), entry.file);
 }
