@@ -18,12 +18,13 @@ import sharp from 'sharp';
 import { convertModel } from '../models/convert/index';
 import { decodeFaceboxes, decodeMediapipe, faceboxesAnchors, MEDIAPIPE_LEVELS, mediapipeAnchors } from '../models/convert/detectorAnchors';
 import { loadManifest, modelPath, type ModelEntry } from '../models/manifest';
-import { packageDir, sha256Bytes } from '../models/paths';
+import { packageDir } from '../models/paths';
+import { sha256Hex } from '../platform/hashing';
 import { alignFace, arcfaceTemplate, dlibTemplate } from '../workers/faces/align';
 import { DETECTOR_SIZE, detectFaces, type DetectedFace } from '../workers/faces/detect';
 import { cosineSimilarity, embedFaces, l2Normalize } from '../workers/faces/embed';
-import { hasOrl, orlDir } from '../workers/faces/testData';
-import { FACE_FRACTION_OF_PORTRAIT } from '../workers/analysis/faceClip';
+import { benchFaceSet, faceFile, type FaceSet } from '../testing/faces';
+import { FACE_FRACTION_OF_PORTRAIT } from '../testing/faceClip';
 import { createImage, readImage, resizeBilinear, warpAffine, type Image } from '../workers/image/image';
 import { releaseAll } from '../workers/inference/session';
 
@@ -34,7 +35,7 @@ function modelBytes(e: ModelEntry): { bytes: Uint8Array; from: string } {
   const file = modelPath(e);
   if (existsSync(file)) {
     const bytes = readFileSync(file);
-    if (sha256Bytes(bytes) === e.sha256) return { bytes, from: file };
+    if (sha256Hex(bytes) === e.sha256) return { bytes, from: file };
   }
   return { bytes: convertModel(e), from: 'converted in memory' };
 }
@@ -105,10 +106,10 @@ interface OrlFace {
   det: DetectedFace;
 }
 
-async function orlFaces(people: number, perPerson: number): Promise<OrlFace[]> {
+async function orlFaces(set: FaceSet, people: number, perPerson: number): Promise<OrlFace[]> {
   const out: OrlFace[] = [];
   for (let p = 1; p <= people; p++) for (let i = 1; i <= perPerson; i++) {
-    const face = await readImage(path.join(orlDir(), `s${p}`, `${i}.png`), 3);
+    const face = await readImage(faceFile(p, i, set), 3);
     const w = face.width * 2, h = face.height * 2;
     const f = resizeBilinear(face, w, h);
     const scene = createImage(DETECTOR_SIZE, DETECTOR_SIZE, 3, 0.45);
@@ -177,18 +178,17 @@ async function main(): Promise<void> {
     await s2.release();
   }
 
-  if (!hasOrl()) {
-    process.stdout.write(`\nORL faces not found at ${orlDir()} (set SIGHTLINE_TEST_DATA): embedder similarity check skipped\n`);
-    return;
-  }
-  if (!only) await embedderStudy(candidates);
-  await smallFaces(candidates);
+  const { set, note } = benchFaceSet();
+  process.stdout.write(`\n${note}\n`);
+  if (!only) await embedderStudy(set, candidates);
+  await smallFaces(set, candidates);
 }
 
-async function embedderStudy(candidates: readonly ModelEntry[]): Promise<void> {
-  process.stdout.write(`\nEmbedders on ORL faces (${orlDir()}): portraits ×2 on a 512 px scene, found by the shipped detector\n`);
-  const faces = await orlFaces(20, 4);
-  process.stdout.write(`  ${faces.length} faces of 20 people × 4 photos detected\n`);
+async function embedderStudy(set: FaceSet, candidates: readonly ModelEntry[]): Promise<void> {
+  process.stdout.write(`\nEmbedders on ${set.label}: portraits ×2 on a 512 px scene, found by the shipped detector\n`);
+  const perPerson = Math.min(4, set.portraits);
+  const faces = await orlFaces(set, set.people, perPerson);
+  process.stdout.write(`  ${faces.length} faces of ${set.people} people × ${perPerson} photos detected\n`);
   const arc = (f: OrlFace) => alignFace(f.scene, f.det.landmarks5, 112, arcfaceTemplate(112)).crop;
   const variants: Variant[] = [
     { label: 'faceres, human crop, RGB 0..255 (as @vladmandic/human)', id: 'candidate-faceres', size: 224, output: 'descriptor', crop: (f) => looseSquare(f, 224) },
@@ -235,10 +235,10 @@ async function embedderStudy(candidates: readonly ModelEntry[]): Promise<void> {
   await releaseAll();
 }
 
-async function smallFaces(candidates: readonly ModelEntry[]): Promise<void> {
+async function smallFaces(set: FaceSet, candidates: readonly ModelEntry[]): Promise<void> {
   const sizes = [20, 28, 40, 64, 96, 160] as const;
   process.stdout.write(`\nDetectors on a 1088×1920 frame with ORL faces ${sizes.join('/')} px wide (5 each, portrait = face / 0.7), score ≥ 0.5, one pass over the whole frame\n`);
-  const { frame, faces: placed } = await smallFaceFrame(sizes);
+  const { frame, faces: placed } = await smallFaceFrame(set, sizes);
   const feeds = { image: new ort.Tensor('float32', frame, [1, 1088, 1920, 3]) };
   for (const e of candidates.filter((c) => c.role === 'face-detector')) {
     const s = await session(modelBytes(e).bytes, 2);
@@ -303,7 +303,7 @@ function nms(c: Array<{ s: number; b: number[] }>, minScore: number): number[][]
  * A 1088×1920 frame (grey, mild texture) with ORL portraits pasted at several face widths (portrait width =
  * face width / 0.7, the analysis tests' convention), 5 per size.
  */
-async function smallFaceFrame(sizes: readonly number[]): Promise<{ frame: Float32Array; faces: Array<{ size: number; rect: number[] }> }> {
+async function smallFaceFrame(set: FaceSet, sizes: readonly number[]): Promise<{ frame: Float32Array; faces: Array<{ size: number; rect: number[] }> }> {
   const [H, W] = [1088, 1920];
   const frame = new Float32Array(H * W * 3);
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
@@ -316,8 +316,8 @@ async function smallFaceFrame(sizes: readonly number[]): Promise<{ frame: Float3
   for (const size of sizes) {
     for (let k = 0; k < 5; k++) {
       const pw = Math.round(size / FACE_FRACTION_OF_PORTRAIT);
-      const img = await readImage(path.join(orlDir(), `s${person}`, '3.png'), 3);
-      person = (person % 20) + 1;
+      const img = await readImage(faceFile(person, 3, set), 3);
+      person = (person % set.people) + 1;
       const ph = Math.round((pw * img.height) / img.width);
       if (x0 + pw > W - 40) [x0, y0, rowH] = [40, y0 + rowH + 40, 0];
       if (y0 + ph > H - 20) throw new Error('small-face frame: faces do not fit');

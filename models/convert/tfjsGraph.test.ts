@@ -11,7 +11,8 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadManifest, type ModelEntry } from '../manifest';
-import { packageDir, sha256Bytes } from '../paths';
+import { sha256Hex } from '../../platform/hashing';
+import { packageDir } from '../paths';
 import { decodeFaceboxes, decodeMediapipe, faceboxesAnchors, MEDIAPIPE_LEVELS, mediapipeAnchors } from './detectorAnchors';
 import { convertModel } from './index';
 import { loadTf, tfjsGraphModel, type Tf, type TfTensor } from './reference';
@@ -115,8 +116,8 @@ describe('TF.js graph-model converter', () => {
     for (const e of candidates) {
       const a = convertModel(e);
       const b = convertModel(e);
-      expect(sha256Bytes(b), `${e.id}: same bytes twice`).toBe(sha256Bytes(a));
-      expect(sha256Bytes(a), `${e.file}: manifest sha256`).toBe(e.sha256);
+      expect(sha256Hex(b), `${e.id}: same bytes twice`).toBe(sha256Hex(a));
+      expect(sha256Hex(a), `${e.file}: manifest sha256`).toBe(e.sha256);
     }
   }, 120_000);
 
