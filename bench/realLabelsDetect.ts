@@ -11,9 +11,9 @@
  * pyramid and divides the boxes by K: a way to propose faces below the pyramid's ~20 px floor.
  */
 import { spawn } from 'node:child_process';
-import { toolPaths } from '../electron/core/tools';
+import { toolPaths } from '../platform/tools';
 import { PyramidDetector, DEFAULT_DETECTOR_OPTIONS, type DetectorOptions } from '../workers/analysis/detectPyramid';
-import { DEFAULT_PYRAMID } from '../workers/analysis/params';
+import { DEFAULT_PYRAMID } from '../domain/analysis';
 import { planPyramid } from '../workers/analysis/pyramid';
 
 export interface FrameRgb {
