@@ -410,3 +410,84 @@ export async function decodeFrames(
     });
   });
 }
+
+// ───────────────────────────── H.264 round trip (measurement) ─────────────────────────────
+
+export interface H264RoundTripParams {
+  /** x264 constant rate factor (surveillance footage: 28–36). */
+  readonly crf: number;
+  /** x264 preset: it changes the artefacts, so it is stated with every figure. */
+  readonly preset: string;
+  /** Longest distance between I-frames; 1 = every frame intra-coded (independent codec noise per frame). */
+  readonly keyint: number;
+}
+
+/** Arguments that encode raw RGB frames from stdin as an H.264 Annex-B stream on stdout. */
+function h264EncodeArgs(width: number, height: number, p: H264RoundTripParams): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-v', 'error',
+    '-f', 'rawvideo', // headerless pixels on stdin…
+    '-pix_fmt', 'rgb24', // …8-bit RGB…
+    '-s', `${width}x${height}`, // …of this size…
+    '-r', '25', // …at a nominal rate (rate control only)
+    '-i', 'pipe:0',
+    '-c:v', 'libx264',
+    '-preset', p.preset,
+    '-crf', String(p.crf),
+    '-g', String(p.keyint), // longest GOP
+    '-pix_fmt', 'yuv420p', // the chroma subsampling of surveillance recorders
+    '-threads', '1', // single-threaded x264 is bit-reproducible
+    '-f', 'h264', 'pipe:1', // raw Annex-B: no container needed for a round trip
+  ];
+}
+
+/** Arguments that decode an H.264 Annex-B stream from stdin to raw RGB on stdout. */
+function h264DecodeArgs(): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-v', 'error',
+    '-f', 'h264', '-i', 'pipe:0',
+    '-threads', '1', // deterministic decode
+    '-sws_flags', 'bicubic+accurate_rnd+full_chroma_int', // the conversion frame extraction uses
+    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+  ];
+}
+
+function pipeThrough(args: readonly string[], input: Buffer, signal?: AbortSignal): Promise<Buffer> {
+  if (signal?.aborted) return Promise.reject(cancelled());
+  return new Promise((resolve, reject) => {
+    const child = spawn(toolPaths().ffmpeg, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    const out: Buffer[] = [];
+    let stderr = '';
+    const onAbort = (): void => {
+      child.kill('SIGKILL');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => {
+      stderr = (stderr + b.toString('utf8')).slice(-4096);
+    });
+    child.on('error', (e) => reject(new SightlineError('TOOL_FAILED', `could not start ffmpeg: ${e.message}`)));
+    child.stdin.on('error', () => undefined); // a child that exits early reports through 'close'
+    child.on('close', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) return reject(cancelled());
+      if (code === 0) return resolve(Buffer.concat(out));
+      reject(new SightlineError('TOOL_FAILED', `ffmpeg failed (exit ${code}): ${stderr.trim().split(/\r?\n/).slice(-2).join(' | ') || 'no message'}`));
+    });
+    child.stdin.end(input);
+  });
+}
+
+/**
+ * Encode frames (RGB24, `width`×`height`, even sizes) as H.264 and decode them again: the codec's damage, for
+ * benchmarks that degrade clean photos the way surveillance footage is degraded.
+ */
+export async function h264RoundTrip(frames: readonly Buffer[], width: number, height: number, p: H264RoundTripParams, signal?: AbortSignal): Promise<Buffer[]> {
+  if (width % 2 || height % 2) throw new RangeError('H.264 4:2:0 needs even frame sizes');
+  const size = width * height * 3;
+  for (const f of frames) if (f.length !== size) throw new RangeError('frame size does not match');
+  const stream = await pipeThrough(h264EncodeArgs(width, height, p), Buffer.concat(frames), signal);
+  const raw = await pipeThrough(h264DecodeArgs(), stream, signal);
+  if (raw.length !== size * frames.length) throw new SightlineError('TOOL_FAILED', `the H.264 round trip returned ${raw.length} bytes, expected ${size * frames.length}`);
+  return frames.map((_, k) => raw.subarray(k * size, (k + 1) * size));
+}
