@@ -10,4 +10,7 @@ export const TASKS: { readonly [K in TaskKind]: () => Promise<TaskFn<TaskResult<
   // Loaded on first use: it pulls in onnxruntime and the face models.
   analyze: async () => (require('../analysis/analyze') as typeof import('../analysis/analyze')).analyze,
   enhance: async () => (require('../enhance/task') as typeof import('../enhance/task')).enhance,
+  'identify.reference': async () => (require('../identify/task') as typeof import('../identify/task')).reference,
+  'identify.templates': async () => (require('../identify/task') as typeof import('../identify/task')).templates,
+  'identify.image': async () => (require('../identify/task') as typeof import('../identify/task')).image,
 };

@@ -7,6 +7,7 @@
 import type { AnalyzeResult } from '../analysis/analyze';
 import type { AnalyzeTaskParams } from '../analysis/params';
 import type { EnhanceTaskParams, EnhanceTaskResult } from '../enhance/task';
+import type { ImageTaskParams, ImageTaskResult, ReferenceTaskParams, ReferenceTaskResult, TemplatesTaskParams, TemplatesTaskResult } from '../identify/task';
 
 export interface TaskKinds {
   /** Diagnostics (tests): a worker's pid and thread cap. */
@@ -19,13 +20,19 @@ export interface TaskKinds {
   analyze: { readonly params: AnalyzeTaskParams; readonly result: AnalyzeResult };
   /** Enhance one face from selected frames (fusion / restore), with the identity guard. */
   enhance: { readonly params: EnhanceTaskParams; readonly result: EnhanceTaskResult };
+  /** Identification: the faces of a reference photo, and the chosen one's chip, embedding and quality. */
+  'identify.reference': { readonly params: ReferenceTaskParams; readonly result: ReferenceTaskResult };
+  /** Identification: templates of face tracks from their frames, decoded from the evidence (MD5-checked). */
+  'identify.templates': { readonly params: TemplatesTaskParams; readonly result: TemplatesTaskResult };
+  /** Identification: the embedding of one image with known landmarks (an enhancement's output). */
+  'identify.image': { readonly params: ImageTaskParams; readonly result: ImageTaskResult };
 }
 
 export type TaskKind = keyof TaskKinds;
 export type TaskParams<K extends TaskKind> = TaskKinds[K]['params'];
 export type TaskResult<K extends TaskKind> = TaskKinds[K]['result'];
 
-export const TASK_KINDS: readonly TaskKind[] = ['diag.ping', 'diag.count', 'diag.fail', 'analyze', 'enhance'];
+export const TASK_KINDS: readonly TaskKind[] = ['diag.ping', 'diag.count', 'diag.fail', 'analyze', 'enhance', 'identify.reference', 'identify.templates', 'identify.image'];
 
 export function isTaskKind(k: unknown): k is TaskKind {
   return typeof k === 'string' && (TASK_KINDS as readonly string[]).includes(k);
