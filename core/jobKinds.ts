@@ -10,6 +10,10 @@ import { EnhanceJobParams, ReplayJobParams, enhanceJob, replayJob, type EnhanceJ
 import type { RecordedEnhancement, ReplayRecord } from './enhance/records';
 import { importEvidence, type ImportResult } from './evidence';
 import { parseJobParams, type Job, type JobHandler, type JobHandlers, type JobOf } from './jobs';
+import type { AppearanceSearch } from './identify/appearances';
+import type { EnrolResult } from './identify/gallery';
+import type { Identification } from './identify/identifications';
+import { AppearancesJobParams, EnrolJobParams, IdentifyJobParams, WatchlistJobParams, appearancesJob, enrolJob, identifyJob, watchlistJob, type IdentifyJobOptions, type WatchlistResult } from './identify/jobs';
 import type { AnalyzeJobOptions } from './analysis/analysisJob';
 
 export const ImportJobParams = z.object({ path: z.string().min(1), allowDamaged: z.boolean().default(false) }).strict();
@@ -23,6 +27,14 @@ export interface AppJobs {
   enhance: { readonly input: z.input<typeof EnhanceJobParams>; readonly params: z.output<typeof EnhanceJobParams>; readonly result: RecordedEnhancement };
   /** Re-run an enhancement from the originals and record whether it reproduced. */
   replay: { readonly input: z.input<typeof ReplayJobParams>; readonly params: z.output<typeof ReplayJobParams>; readonly result: ReplayRecord };
+  /** Enrol one reference photo of a person into the gallery. */
+  enrol: { readonly input: z.input<typeof EnrolJobParams>; readonly params: z.output<typeof EnrolJobParams>; readonly result: EnrolResult };
+  /** Search a track's template (or chosen frames', or an enhancement's) against the gallery. */
+  identify: { readonly input: z.input<typeof IdentifyJobParams>; readonly params: z.output<typeof IdentifyJobParams>; readonly result: Identification };
+  /** Search a track against every other track of the case. */
+  appearances: { readonly input: z.input<typeof AppearancesJobParams>; readonly params: z.output<typeof AppearancesJobParams>; readonly result: AppearanceSearch };
+  /** Compare every track of an analysis run with the gallery; alerts for those above the gate. */
+  watchlist: { readonly input: z.input<typeof WatchlistJobParams>; readonly params: z.output<typeof WatchlistJobParams>; readonly result: WatchlistResult };
 }
 export type AppJobKind = keyof AppJobs;
 
@@ -45,11 +57,15 @@ export const importJob: JobHandler<AppJobs['import']> = {
 };
 
 /** The handlers of every app job; analyze, enhance and replay run in the given (default: the shared) worker pool. */
-export function defaultJobHandlers(opts: AnalyzeJobOptions & EnhanceJobOptions = {}): JobHandlers<AppJobs> {
+export function defaultJobHandlers(opts: AnalyzeJobOptions & EnhanceJobOptions & IdentifyJobOptions = {}): JobHandlers<AppJobs> {
   return {
     import: importJob,
     analyze: analyzeJob(opts),
     enhance: enhanceJob(opts),
     replay: replayJob(opts),
+    enrol: enrolJob(opts),
+    identify: identifyJob(opts),
+    appearances: appearancesJob(opts),
+    watchlist: watchlistJob(opts),
   };
 }

@@ -42,9 +42,25 @@ export interface ModelEntry {
   notes?: string;
 }
 
+/**
+ * A calibration of a model's scores (e.g. identification: score distributions, false-match rates and the
+ * likelihood-ratio model per face-size band), committed as a JSON file under models/ and pinned by hash like a
+ * model: the case records the hash with every result that used it.
+ */
+export interface CalibrationEntry {
+  id: string;
+  /** Relative to the repository's models/ folder. */
+  file: string;
+  sha256: string;
+  /** The model whose scores it calibrates (a `models` id). */
+  model: string;
+  description: string;
+}
+
 export interface Manifest {
   comment?: string;
   models: ModelEntry[];
+  calibrations?: CalibrationEntry[];
   /**
    * Models under evaluation: converted only on request (`install.js --candidates`), into candidatesDir(), never
    * loaded by the pipeline or packaged. Promoting one means moving its entry into `models`.
@@ -63,6 +79,12 @@ export function getModel(id: string): ModelEntry {
   const m = loadManifest().models.find((e) => e.id === id);
   if (!m) throw new Error(`unknown model '${id}' (known: ${loadManifest().models.map((e) => e.id).join(', ')})`);
   return m;
+}
+
+export function getCalibrationEntry(id: string): CalibrationEntry {
+  const c = (loadManifest().calibrations ?? []).find((e) => e.id === id);
+  if (!c) throw new Error(`unknown calibration '${id}' (known: ${(loadManifest().calibrations ?? []).map((e) => e.id).join(', ') || 'none'})`);
+  return c;
 }
 
 export function isCandidate(entry: ModelEntry): boolean {
