@@ -1,6 +1,6 @@
 /**
  * The one map of everything the renderer may ask of main, and every event main sends, joined from one file per
- * feature (app, case, dialog, evidence, frames, audit, jobs, analysis, enhance): a new feature adds its own file
+ * feature (app, case, dialog, evidence, frames, audit, jobs, analysis, enhance, gallery, identify): a new feature adds its own file
  * and one line here. Inputs are zod schemas: main validates each call before it reaches a service. Outputs are
  * TypeScript types (the renderer trusts main). Shared by main, the preload, the browser shell and the renderer,
  * so it imports only types from the services, and values only from the domain layer.
@@ -18,6 +18,8 @@ import { dialogChannels } from './dialog';
 import { enhanceChannels } from './enhance';
 import { evidenceChannels } from './evidence';
 import { frameChannels } from './frames';
+import { galleryChannels } from './gallery';
+import { identifyChannels } from './identify';
 import { jobChannels, type Job, type JobProgressEvent } from './jobs';
 
 export * from './analysis';
@@ -29,6 +31,8 @@ export * from './dialog';
 export * from './enhance';
 export * from './evidence';
 export * from './frames';
+export * from './gallery';
+export * from './identify';
 export * from './jobs';
 export type { ErrorInfo };
 
@@ -42,6 +46,8 @@ export const channels = {
   ...jobChannels,
   ...analysisChannels,
   ...enhanceChannels,
+  ...galleryChannels,
+  ...identifyChannels,
 } as const;
 
 export type Channels = typeof channels;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SightlineError, toErrorInfo } from '../../domain/errors';
 import type { CaseHandle } from '../../core/case';
+import { followUpJobs } from '../../core/followUps';
 import { defaultJobHandlers } from '../../core/jobKinds';
 import { JobQueue } from '../../core/jobs';
 import { closeSharedPool } from '../../core/workerPool';
@@ -21,6 +22,8 @@ import { dialogHandlers } from './dialog';
 import { enhanceHandlers } from './enhance';
 import { evidenceHandlers } from './evidence';
 import { frameHandlers } from './frames';
+import { galleryHandlers } from './gallery';
+import { identifyHandlers } from './identify';
 import { jobHandlers } from './jobs';
 
 export type { Shell } from './context';
@@ -56,6 +59,8 @@ export class AppService {
       ...jobHandlers(s),
       ...analysisHandlers(s),
       ...enhanceHandlers(s),
+      ...galleryHandlers(s),
+      ...identifyHandlers(s),
     };
   }
 
@@ -115,6 +120,14 @@ export class AppService {
     jobs.on('changed', (j) => {
       this.opts.emit('jobs:changed', j);
       if (j.state === 'succeeded' && j.kind === 'import') this.opts.emit('case:changed', { reason: 'evidence', case: this.summary() });
+      // Follow-up jobs (core/followUps.ts: the watchlist comparison after an analysis); never fail the event.
+      if (j.state === 'succeeded') {
+        try {
+          for (const f of followUpJobs(handle, j)) jobs.enqueue(f.kind, f.params);
+        } catch {
+          // the analysis stands; the comparison can be run again from its track
+        }
+      }
     });
     jobs.on('progress', (p) => this.opts.emit('jobs:progress', p));
     this.current = { handle, jobs };

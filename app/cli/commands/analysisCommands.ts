@@ -10,6 +10,7 @@ import { findEvidence } from '../../../core/evidence';
 import { isJobOfKind } from '../../../core/jobKinds';
 import { listJobs } from '../../../core/jobs';
 import { fmtSeconds, runJobInProcess, shortHash, str, withCase } from './shared';
+import { describeAlerts, runFollowUps } from './identifyCommands';
 
 function intOption(values: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const raw = str(values as Parameters<typeof str>[0], key);
@@ -49,12 +50,15 @@ export const analyzeCmd: Command = {
       const done = await runJobInProcess(c, ctx, 'analyze', { evidenceId: e.id, settings });
       const seconds = (performance.now() - t0) / 1000;
       const rec = done.result;
+      // Follow-up jobs (core/followUps.ts): the watchlist comparison of the new tracks with the gallery.
+      const alerts = await runFollowUps(c, ctx, done);
       const { run, tracks } = listTracks(c, e.id, { runId: rec.runId, best: 3 });
-      ctx.print({ ok: true, job: done, run, tracks, seconds }, () =>
+      ctx.print({ ok: true, job: done, run, tracks, seconds, alerts }, () =>
         [
           `analysed #${e.id} ${e.originalName}: ${rec.framesAnalysed} frames in ${fmtSeconds(seconds)} (${(rec.framesAnalysed / seconds).toFixed(2)} frames/s)`,
           describeRun(run!),
           ...tracks.map(describeTrack),
+          ...(alerts.length ? [describeAlerts(alerts)] : []),
         ].join('\n'),
       );
     });
