@@ -83,13 +83,25 @@ export function kernelBytes(): Uint8Array {
   ]);
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+/** The WebAssembly API as used here (typed locally: the build's lib has no DOM, and Node's typings vary). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface Wasm {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
+  Memory: new (d: { initial: number }) => WasmMemory;
+}
+const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
 
-function kernel(): WebAssembly.Module | null {
+let compiled: object | null | undefined;
+
+function kernel(): object | null {
   if (compiled !== undefined) return compiled;
   try {
     const bytes = kernelBytes();
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled = wasm && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
   } catch {
     compiled = null;
   }
@@ -112,7 +124,7 @@ function quantise(src: Float32Array, offset: number, dim: number, dst: Int8Array
 export class GalleryIndex {
   readonly matrix: GalleryMatrix;
   private readonly dots: ((rows: number, q: number, n: number, dim: number, out: number) => void) | null = null;
-  private readonly memory: WebAssembly.Memory | null = null;
+  private readonly memory: WasmMemory | null = null;
   private readonly scales: Float32Array;
   private readonly qOffset: number;
   private readonly outOffset: number;
@@ -124,10 +136,10 @@ export class GalleryIndex {
     this.qOffset = m.count * m.dim;
     this.outOffset = Math.ceil((this.qOffset + m.dim) / 16) * 16;
     const mod = m.dim % 16 === 0 && m.count > 0 ? kernel() : null;
-    if (!mod) return;
+    if (!mod || !wasm) return;
     const bytes = this.outOffset + m.count * 4;
-    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-    const inst = new WebAssembly.Instance(mod, { env: { memory: this.memory } });
+    this.memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+    const inst = new wasm.Instance(mod, { env: { memory: this.memory } });
     this.dots = inst.exports.dots as (rows: number, q: number, n: number, dim: number, out: number) => void;
     const q8 = new Int8Array(this.memory.buffer, 0, this.qOffset);
     for (let r = 0; r < m.count; r++) this.scales[r] = quantise(m.data, r * m.dim, m.dim, q8, r * m.dim);
