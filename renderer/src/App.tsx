@@ -4,10 +4,13 @@ import { PathPicker } from './components/PathPicker';
 import { Toasts } from './components/Toasts';
 import { handleTabKeys, TopBar } from './components/TopBar';
 import { useApp, type View } from './stores/appStore';
+import { AlertsView } from './views/AlertsView';
 import { AuditView } from './views/AuditView';
 import { CaseView } from './views/CaseView';
 import { ClipView } from './views/ClipView';
 import { CompareView } from './views/CompareView';
+import { GalleryView } from './views/GalleryView';
+import { IdentifyView } from './views/IdentifyView';
 import { StartView } from './views/StartView';
 import { TrackView } from './views/TrackView';
 
@@ -25,6 +28,12 @@ function CurrentView({ view }: { readonly view: View }) {
       return <CompareView enhancementId={view.enhancementId} />;
     case 'audit':
       return <AuditView />;
+    case 'gallery':
+      return <GalleryView />;
+    case 'alerts':
+      return <AlertsView />;
+    case 'identify':
+      return <IdentifyView evidenceId={view.evidenceId} trackId={view.trackId} />;
     default: {
       const never: never = view;
       return <p>Unknown view {JSON.stringify(never)}</p>;

@@ -1,3 +1,4 @@
+import { AlertsBadge } from './AlertsBadge';
 import { useApp, type View } from '../stores/appStore';
 import { useCase } from '../stores/caseStore';
 import { attempt } from '../stores/toastStore';
@@ -7,6 +8,7 @@ const TABS: { readonly name: View['name']; readonly label: string; readonly key:
   { name: 'clip', label: 'Clip', key: '2' },
   { name: 'track', label: 'Enhance', key: '3' },
   { name: 'audit', label: 'Audit', key: '4' },
+  { name: 'gallery', label: 'Gallery', key: '5' },
 ];
 
 export function TopBar() {
@@ -30,7 +32,7 @@ export function TopBar() {
               <button
                 key={t.name}
                 type="button"
-                className={`tab ${view.name === t.name || (t.name === 'track' && view.name === 'compare') ? 'active' : ''}`}
+                className={`tab ${view.name === t.name || (t.name === 'track' && (view.name === 'compare' || view.name === 'identify')) ? 'active' : ''}`}
                 aria-current={view.name === t.name ? 'page' : undefined}
                 disabled={(t.name === 'clip' || t.name === 'track') && lastClip === null}
                 onClick={() => go(t.name)}
@@ -39,6 +41,7 @@ export function TopBar() {
                 {t.label}
               </button>
             ))}
+            <AlertsBadge />
           </nav>
           <span className="spacer" />
           <button type="button" className="small" onClick={() => void attempt('The case could not be closed', close)}>

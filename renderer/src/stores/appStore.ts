@@ -9,7 +9,10 @@ export type View =
   | { readonly name: 'clip'; readonly evidenceId: number }
   | { readonly name: 'track'; readonly evidenceId: number; readonly trackId?: number }
   | { readonly name: 'compare'; readonly enhancementId: number }
-  | { readonly name: 'audit' };
+  | { readonly name: 'audit' }
+  | { readonly name: 'gallery' }
+  | { readonly name: 'alerts' }
+  | { readonly name: 'identify'; readonly evidenceId: number; readonly trackId: number };
 
 export type Connection = 'connecting' | 'open' | 'lost';
 

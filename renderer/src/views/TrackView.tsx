@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import type { DetectionView, EnhancementView } from '../../../app/contract';
 import { mediaUrl } from '../bridge/api';
 import { GuardThresholds } from '../components/GuardThresholds';
+import { IdentifyLauncher } from '../components/IdentifyLauncher';
 import { ProgressBar } from '../components/ProgressBar';
 import { TierLabel, VerdictBadge } from '../components/TierLabel';
 import { percent } from '../lib/format';
@@ -140,6 +141,7 @@ export function TrackView({ evidenceId, trackId }: { readonly evidenceId: number
           <button type="button" onClick={() => s.clearSelection()} disabled={s.selected.length === 0}>
             Clear
           </button>
+          <IdentifyLauncher evidenceId={evidenceId} trackId={s.trackId} />
         </div>
         <ul className="filmstrip" aria-label="Filmstrip" data-testid="filmstrip">
           {s.detections.map((d) => (
