@@ -163,8 +163,12 @@ async function degrade(photo: Image, face: StillFace, size: number, frames: numb
     out.push({ frame: img, box: { x: face.box.x * f + dx, y: face.box.y * f + dy, w: face.box.w * f, h: face.box.h * f } });
   }
   if (codec) {
-    const decoded = await h264RoundTrip(out.map((o) => toBytes(o.frame)), W, H, codec, signal);
-    return out.map((o, k) => ({ frame: fromBytes(decoded[k]!, W, H, 3), box: o.box }));
+    // x264 gives the first frame of a stream far more bits than the rest (measured: ~2× the bytes of the next
+    // I-frames at the same CRF), which would make frame 0 — the single-frame probe — unlike the track's other
+    // frames. A throw-away lead frame puts every measured frame in the same position.
+    const bytes = out.map((o) => toBytes(o.frame));
+    const decoded = await h264RoundTrip([bytes[0]!, ...bytes], W, H, codec, signal);
+    return out.map((o, k) => ({ frame: fromBytes(decoded[k + 1]!, W, H, 3), box: o.box }));
   }
   // Without a codec the frames are still 8-bit, as a camera's are.
   return out.map((o) => ({ frame: fromBytes(toBytes(o.frame), W, H, 3), box: o.box }));
