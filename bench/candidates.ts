@@ -191,8 +191,8 @@ async function embedderStudy(set: FaceSet, candidates: readonly ModelEntry[]): P
   process.stdout.write(`  ${faces.length} faces of ${set.people} people × ${perPerson} photos detected\n`);
   const arc = (f: OrlFace) => alignFace(f.scene, f.det.landmarks5, 112, arcfaceTemplate(112)).crop;
   const variants: Variant[] = [
-    { label: 'faceres, human crop, RGB 0..255 (as @vladmandic/human)', id: 'candidate-faceres', size: 224, output: 'descriptor', crop: (f) => looseSquare(f, 224) },
-    { label: 'faceres, human crop, BGR minus ImageNet means (as HSE upstream)', id: 'candidate-faceres', size: 224, output: 'descriptor', crop: (f) => looseSquare(f, 224), pixel: caffe },
+    { label: 'faceres, human crop, RGB 0..255 (as @vladmandic/human)', id: 'identity-embedder', size: 224, output: 'descriptor', crop: (f) => looseSquare(f, 224) },
+    { label: 'faceres, human crop, BGR minus ImageNet means (as HSE upstream)', id: 'identity-embedder', size: 224, output: 'descriptor', crop: (f) => looseSquare(f, 224), pixel: caffe },
     { label: 'faceres-deep, human crop, RGB 0..255', id: 'candidate-faceres-deep', size: 224, output: 'descriptor', crop: (f) => looseSquare(f, 224) },
     { label: 'faceres-deep, human crop, BGR minus ImageNet means', id: 'candidate-faceres-deep', size: 224, output: 'descriptor', crop: (f) => looseSquare(f, 224), pixel: caffe },
     { label: 'mobilefacenet, ArcFace-aligned 112, (x−127.5)/128 in graph', id: 'candidate-mobilefacenet', size: 112, output: 'embedding', crop: arc },
@@ -218,7 +218,8 @@ async function embedderStudy(set: FaceSet, candidates: readonly ModelEntry[]): P
   report('face-embedder (shipped dlib ResNet, dlib chip 150)', await embedFaces(faces.map((f) => alignFace(f.scene, f.det.landmarks5, 150, dlibTemplate(150)).crop)));
   const sessions = new Map<string, ort.InferenceSession>();
   for (const v of variants) {
-    const e = candidates.find((c) => c.id === v.id)!;
+    // faceres was promoted from the candidates to the model pack as `identity-embedder`.
+    const e = [...candidates, ...loadManifest().models].find((c) => c.id === v.id)!;
     if (!sessions.has(v.id)) sessions.set(v.id, await session(modelBytes(e).bytes, 2));
     const s = sessions.get(v.id)!;
     const emb: Float32Array[] = [];

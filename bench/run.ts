@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { benchAnalysis } from './analysis';
 import { benchEnhance } from './enhance';
+import { benchIdentify } from './identify';
 import { benchImaging } from './imaging';
 import { benchImport } from './import';
 import { benchModels } from './models';
@@ -20,6 +21,7 @@ const SECTIONS: Bench[] = [
   { name: 'imaging', run: benchImaging },
   { name: 'enhance', run: benchEnhance },
   { name: 'real-labels', run: benchRealLabels },
+  { name: 'identify', run: benchIdentify },
 ];
 
 async function main(): Promise<void> {
