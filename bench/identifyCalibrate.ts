@@ -2,7 +2,7 @@
  * Calibration of identification scores: writes models/calibration/identify-v1.json (and its SHA-256 into
  * models/manifest.json `calibrations`) from lfw-dev, reproducibly (fixed seed, fixed split, fixed order).
  *
- *   npm run build && node dist/bench/identifyCalibrate.js [--dataset DIR] [--probes-per-person K] [--frames F] [--max-people N] [--dry-run]
+ *   npm run build && node dist/bench/identifyCalibrate.js [--dataset DIR] [--probes-per-person K] [--frames F] [--bands-per-probe 4|2|1] [--max-people N] [--dry-run]
  *
  * Population: ../shared/data/lfw-dev (832 people), split BY PERSON into a calibration half and a test half
  * (first byte of sha256('sightline-calibration:' + name) even → calibration). In each half the gallery is every
@@ -105,6 +105,11 @@ async function main(): Promise<void> {
   const perPerson = Number(arg('probes-per-person') ?? 2);
   const frames = Number(arg('frames') ?? 8);
   const maxPeople = arg('max-people') === undefined ? undefined : Number(arg('max-people'));
+  // Each probe photo gives one probe per band, or (to cut the work) two of the four bands (xs + m, s + l) or one,
+  // in turn by probe, so every band gets the same number of probes.
+  const bandsPerProbe = Number(arg('bands-per-probe') ?? 4);
+  const bandsFor = (i: number): typeof SIZE_BANDS =>
+    bandsPerProbe >= 4 ? SIZE_BANDS : bandsPerProbe >= 2 ? SIZE_BANDS.filter((_, k) => k % 2 === i % 2) : [SIZE_BANDS[i % SIZE_BANDS.length]!];
   const people = listDataset(dataset).map((p) => p.person);
   const calPeople = people.filter(inCalibrationHalf);
   const testPeople = people.filter((p) => !inCalibrationHalf(p));
@@ -116,7 +121,7 @@ async function main(): Promise<void> {
       people: who,
       ...(maxPeople !== undefined ? { maxPeople } : {}),
       probesPerPerson: perPerson,
-      sizesFor: (i) => SIZE_BANDS.map((b) => sizeFor(i + seed * 100000, b.id)),
+      sizesFor: (i) => bandsFor(i).map((b) => sizeFor(i + seed * 100000, b.id)),
       codecFor: (i, size) => ({ crf: CRFS[(i + size) % CRFS.length]!, preset: 'medium', keyint: 1 }),
       frames,
       seed,
@@ -167,9 +172,9 @@ async function main(): Promise<void> {
     createdAt: new Date().toISOString().slice(0, 10),
     recognizer: { id: r.id, modelId: model.id, modelSha256: model.sha256, describe: r.describe },
     reference: `lfw-dev (Labeled Faces in the Wild, development half: ${people.length} people), calibration half: ${calPeople.length} people, ${cal.gallery.length} in the gallery (first photo each, full size), ${new Set(cal.probes.map((p) => p.photo)).size} probe photos (at most ${perPerson} per person)`,
-    condition: `each probe photo degraded to one face width per band (drawn uniformly in ${SIZE_BANDS.map((b) => `${b.id} ${BAND_SIZES[b.id]!.join('–')} px`).join(', ')}; never above the photo's own face): sub-pixel shifts, blur σ 0.58 px, noise σ 0.01, H.264 CRF ${CRFS.join('/')} in turn (x264 medium, every frame intra-coded), ×${TEMPLATE_RULE.upscale} bicubic + landmarks found again, ${frames}-frame quality-weighted template; scores = cosine with the full-size reference photo's embedding (faceres input ${FACERES_INPUT})`,
+    condition: `each probe photo degraded to one face width in ${bandsPerProbe >= 4 ? 'each of the four bands' : bandsPerProbe >= 2 ? 'two of the four bands (xs + m, s + l, alternating by probe)' : 'one band (the four in turn by probe)'} (drawn uniformly in ${SIZE_BANDS.map((b) => `${b.id} ${BAND_SIZES[b.id]!.join('–')} px`).join(', ')}; never above the photo's own face): sub-pixel shifts, blur σ 0.58 px, noise σ 0.01, H.264 CRF ${CRFS.join('/')} in turn (x264 medium, every frame intra-coded), ×${TEMPLATE_RULE.upscale} bicubic + landmarks found again, ${frames}-frame quality-weighted template; scores = cosine with the full-size reference photo's embedding (faceres input ${FACERES_INPUT})`,
     split: `by person: first byte of sha256('sightline-calibration:' + name) even → calibration half (${calPeople.length} people), odd → test half (${testPeople.length} people; figures under "test" are measured there, never fitted)`,
-    reproduce: 'npm run build && node dist/bench/identifyCalibrate.js (reads ../shared/data/lfw-dev; writes this file and its SHA-256 into models/manifest.json)',
+    reproduce: `npm run build && node dist/bench/identifyCalibrate.js --probes-per-person ${perPerson} --frames ${frames} --bands-per-probe ${bandsPerProbe} (reads ../shared/data/lfw-dev; writes this file and its SHA-256 into models/manifest.json)`,
     similarity: { impostorMean: r6(mean(clean.impostor)), genuineMean: r6(mean(clean.genuine)), measuredOn: `clean full-size photos of the calibration half: ${clean.genuine.length} same-person and ${clean.impostor.length} different-person pairs` },
     bands,
   };

@@ -149,6 +149,7 @@ describe('build/electron-builder.yml', () => {
     expect(included('renderer/dist/index.html')).toBe(true);
     expect(included('renderer/dist/assets/index-abc.js')).toBe(true);
     expect(included('models/manifest.json')).toBe(true);
+    for (const c of JSON.parse(fs.readFileSync(path.join(ROOT, 'models', 'manifest.json'), 'utf8')).calibrations ?? []) expect(included(`models/${c.file}`)).toBe(true);
     expect(included('dist/core/audit.test.js')).toBe(false);
     expect(included('renderer/src/main.tsx')).toBe(false);
     // electron/main.ts loads these paths: keep them in step with the build outputs above.

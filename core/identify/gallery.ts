@@ -326,6 +326,18 @@ function describeFaces(faces: ReferenceTaskResult['faces']): string {
   return faces.map((f) => `#${f.index + 1} at (${Math.round(f.box.x)}, ${Math.round(f.box.y)}) ${Math.round(f.box.w)} px wide, score ${f.score.toFixed(2)}`).join('; ');
 }
 
+/** Why a found face cannot be enrolled (too small, too poor), with the measured value and the minimum; null if it can. */
+export function enrolmentRefusal(file: string, faceWidth: number, q: Pick<QualityScore, 'value' | 'components'>): SightlineError | null {
+  if (faceWidth < ENROL_RULES.minFaceWidth) {
+    return new SightlineError('INVALID_INPUT', `the face in ${file} is too small for enrolment: ${faceWidth.toFixed(0)} px wide (minimum ${ENROL_RULES.minFaceWidth} px)`, { reason: 'too-small', width: faceWidth });
+  }
+  if (!(q.value > ENROL_RULES.minQuality)) {
+    const parts = Object.entries(q.components).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+    return new SightlineError('INVALID_INPUT', `the face in ${file} is too poor for enrolment: quality ${q.value.toFixed(3)} (minimum above ${ENROL_RULES.minQuality}; ${parts})`, { reason: 'too-poor', quality: q.value });
+  }
+  return null;
+}
+
 /**
  * Check a photo and prepare its enrolment (nothing is written to the case): the errors of the bad-input list are
  * raised here. `run` is the worker task (a pool's `run('identify.reference', …)`).
@@ -352,15 +364,8 @@ export async function prepareEnrolment(c: CaseHandle, req: EnrolRequest, pool: W
       faces: task.faces.map((f) => ({ index: f.index, box: f.box, score: f.score, thumbSha256: f.thumb.sha256 })),
     });
   }
-  const face = task.faces[task.chosen]!;
-  if (face.box.w < ENROL_RULES.minFaceWidth) {
-    throw new SightlineError('INVALID_INPUT', `the face in ${file} is too small for enrolment: ${face.box.w.toFixed(0)} px wide (minimum ${ENROL_RULES.minFaceWidth} px)`, { reason: 'too-small', width: face.box.w });
-  }
-  const q = task.enrolled.quality;
-  if (!(q.value > ENROL_RULES.minQuality)) {
-    const parts = Object.entries(q.components).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
-    throw new SightlineError('INVALID_INPUT', `the face in ${file} is too poor for enrolment: quality ${q.value.toFixed(3)} (minimum above ${ENROL_RULES.minQuality}; ${parts})`, { reason: 'too-poor', quality: q.value });
-  }
+  const refusal = enrolmentRefusal(file, task.faces[task.chosen]!.box.w, task.enrolled.quality);
+  if (refusal) throw refusal;
   return { abs, sha256, name, note, task };
 }
 

@@ -32,6 +32,8 @@ import { listConclusions, recordConclusion } from './conclusions';
 import { findPerson, listPeople, prepareEnrolment, renamePerson, setPersonStatus } from './gallery';
 import { getIdentification } from './identifications';
 import { planTemplate } from './templates';
+import { resolveEnhanceSettings } from '../../domain/enhance';
+import { getEnhancement, saveSelection } from '../enhance/records';
 
 describe('identification: gallery, watchlist, identify, appearances, conclusions', () => {
   const tmp = tempDir('identify');
@@ -209,6 +211,16 @@ describe('identification: gallery, watchlist, identify, appearances, conclusions
     const audit = c.audit.list({ limit: 100000 }).filter((x) => x.action === 'identify.search');
     expect(audit.at(-1)!.inputs.map((i) => i.role)).toEqual(['template-chips', 'model', 'calibration']);
   }, 400_000);
+
+  it("identifies an enhancement's output (its band stays the source face's)", async () => {
+    const sel = saveSelection(c, annTrack.id, { best: 6 });
+    const enh = await run('enhance', { trackId: annTrack.id, selectionId: sel.id, settings: resolveEnhanceSettings({ mode: 'fusion', scale: 2 }) });
+    const r = await run('identify', { trackId: annTrack.id, enhancementId: enh.result.enhancementId });
+    expect(r.result.template).toMatchObject({ kind: 'enhancement', enhancementId: enh.result.enhancementId, trackId: annTrack.id });
+    expect(r.result.template.frames[0]!.cropSha256).toBe(getEnhancement(c, enh.result.enhancementId).outputSha256);
+    expect(r.result.template.faceWidth).toBeLessThan(80);
+    expect(r.result.candidates[0]!.personId).toBe(annId);
+  }, 300_000);
 
   it('finds her appearance in another clip', async () => {
     const clip = await makeFaceClip({ out: path.join(tmp.dir, 'gate-cam.mp4'), width: 320, height: 240, frames: 12, crf: 23, faces: [{ portrait: faceFile(4, 5), faceWidth: 52, start: [120, 60], velocity: [2, 0] }] });

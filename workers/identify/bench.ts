@@ -196,7 +196,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchData> {
     check();
     const galleryPhoto = p.photos[0]!;
     const g = await readImage(galleryPhoto, 3);
-    const gf = mainFace(await detectStillFaces(g), g.width, g.height);
+    const gf = mainFace(await detectStillFaces(g, { firstFound: true }), g.width, g.height);
     if (!gf) {
       skipped.push({ photo: galleryPhoto, reason: 'no face found in the gallery photo (person left out)' });
       continue;
@@ -209,7 +209,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchData> {
       check();
       const idx = probeIndex++;
       const img = await readImage(photo, 3);
-      const face = mainFace(await detectStillFaces(img), img.width, img.height);
+      const face = mainFace(await detectStillFaces(img, { firstFound: true }), img.width, img.height);
       if (!face) {
         skipped.push({ photo, reason: 'no face found' });
         done++;

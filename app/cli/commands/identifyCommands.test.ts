@@ -66,10 +66,18 @@ describe('sightline gallery / analyze / alerts / identify / appearances / conclu
     const noName = cli('gallery', 'add', caseDir, '--person', '  ', faceFile(3, 1));
     expect(noName.code).toBe(1);
     expect(noName.stderr.trim().split('\n')).toHaveLength(1);
+    // Batch: one sub-folder per person (the sub-folder names the person; underscores read as spaces).
+    const folder = path.join(tmp.dir, 'custody');
+    fs.mkdirSync(path.join(folder, 'Cy_Dunn'), { recursive: true });
+    fs.copyFileSync(faceFile(5, 1), path.join(folder, 'Cy_Dunn', 'front.png'));
+    const imp = cli('gallery', 'import', caseDir, folder);
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(imp.stdout).toMatch(/enrolled 1 of 1 photo\(s\) of 1 people/);
     const list = cli('gallery', 'list', caseDir, '--json').json();
     expect(list.people.map((p: { name: string; references: unknown[] }) => [p.name, p.references.length])).toEqual([
       ['Ann Lee', 2],
       ['Bo Chen', 1],
+      ['Cy Dunn', 1],
       ['Pat Moss', 1],
     ]);
 
@@ -108,6 +116,7 @@ describe('sightline gallery / analyze / alerts / identify / appearances / conclu
     expect(v.code, v.stderr).toBe(0);
     expect(v.stdout).toMatch(/verification \(blind\) by PC Okafor/);
     expect(cli('conclude', caseDir, '--identification', '9999', '--person', 'Ann Lee', '--conclusion', 'neutral').stderr).toMatch(/^sightline: no identification 9999 in this case\n$/);
+    expect(cli('conclude', caseDir, '--identification', String(ident.id), '--person', 'Nobody Known', '--conclusion', 'neutral').stderr).toMatch(/^sightline: no person named "Nobody Known" in this case's gallery/);
     expect(cli('identify', caseDir, '--track', '99/1').code).toBe(1);
 
     expect(cli('audit', 'verify', caseDir).code).toBe(0);
