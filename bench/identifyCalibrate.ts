@@ -19,7 +19,7 @@ import path from 'node:path';
 import { sha256Hex } from '../platform/hashing';
 import { repoRoot } from '../models/paths';
 import { getModel, loadManifest } from '../models/manifest';
-import { runBench, listDataset, type BenchData, type ProbeResult } from '../workers/identify/bench';
+import { inCalibrationHalf, runBench, listDataset, type BenchData, type ProbeResult } from '../workers/identify/bench';
 import { faceresRecognizer, FACERES_INPUT } from '../workers/identify/recognizer';
 import { releaseAll } from '../workers/inference/session';
 import { cllr, fitLogisticLr, fractionAbove, log10Lr, mean, sorted, std, thresholdAtFmr } from '../domain/identifyStats';
@@ -34,9 +34,6 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-export function inCalibrationHalf(person: string): boolean {
-  return parseInt(sha256Hex(`sightline-calibration:${person}`).slice(0, 2), 16) % 2 === 0;
-}
 
 /** Deterministic draw in [lo, hi] from a probe index and band. */
 function sizeFor(probeIndex: number, band: string): number {
@@ -171,7 +168,7 @@ async function main(): Promise<void> {
     version: 1,
     createdAt: new Date().toISOString().slice(0, 10),
     recognizer: { id: r.id, modelId: model.id, modelSha256: model.sha256, describe: r.describe },
-    reference: `lfw-dev (Labeled Faces in the Wild, development half: ${people.length} people), calibration half: ${calPeople.length} people, ${cal.gallery.length} in the gallery (first photo each, full size), ${new Set(cal.probes.map((p) => p.photo)).size} probe photos (at most ${perPerson} per person)`,
+    reference: `lfw-dev (Labeled Faces in the Wild, development half: ${people.length} people; news photographs of public figures, 250×250 JPEG, deep-funneled), calibration half: ${calPeople.length} people, ${cal.gallery.length} in the gallery (first photo each, full size), ${new Set(cal.probes.map((p) => p.photo)).size} probe photos (at most ${perPerson} per person), each degraded synthetically as stated under condition — not real surveillance footage`,
     condition: `each probe photo degraded to one face width in ${bandsPerProbe >= 4 ? 'each of the four bands' : bandsPerProbe >= 2 ? 'two of the four bands (xs + m, s + l, alternating by probe)' : 'one band (the four in turn by probe)'} (drawn uniformly in ${SIZE_BANDS.map((b) => `${b.id} ${BAND_SIZES[b.id]!.join('–')} px`).join(', ')}; never above the photo's own face): sub-pixel shifts, blur σ 0.58 px, noise σ 0.01, H.264 CRF ${CRFS.join('/')} in turn (x264 medium, every frame intra-coded), ×${TEMPLATE_RULE.upscale} bicubic + landmarks found again, ${frames}-frame quality-weighted template; scores = cosine with the full-size reference photo's embedding (faceres input ${FACERES_INPUT})`,
     split: `by person: first byte of sha256('sightline-calibration:' + name) even → calibration half (${calPeople.length} people), odd → test half (${testPeople.length} people; figures under "test" are measured there, never fitted)`,
     reproduce: `npm run build && node dist/bench/identifyCalibrate.js --probes-per-person ${perPerson} --frames ${frames} --bands-per-probe ${bandsPerProbe} (reads ../shared/data/lfw-dev; writes this file and its SHA-256 into models/manifest.json)`,

@@ -37,6 +37,11 @@ export interface BenchConfig {
   readonly maxPeople?: number;
   /** Only these people (names), for splits. */
   readonly people?: readonly string[];
+  /**
+   * Probes from only the first N gallery people (in the same SHA-256-of-name order); the others are in the
+   * gallery only, as distractors. A large gallery then costs one embedding per extra person, not F frames per size.
+   */
+  readonly probePeople?: number;
   readonly probesPerPerson: number;
   /** Face widths of each probe (called per probe, so sizes may be drawn per probe as calibration does). */
   readonly sizesFor: (probeIndex: number, person: string) => number[];
@@ -116,6 +121,15 @@ function rng(seed: number): Rng {
 
 const IMAGE_EXT = /\.(jpe?g|png|bmp|tiff?|webp)$/i;
 
+/**
+ * The identification calibration's split of a population BY PERSON (bench/identifyCalibrate.ts): the first byte of
+ * sha256('sightline-calibration:' + name) even → calibration half, odd → test half. Here so that benchmarks can
+ * measure on the half the calibration never saw.
+ */
+export function inCalibrationHalf(person: string): boolean {
+  return parseInt(sha256Hex(`sightline-calibration:${person}`).slice(0, 2), 16) % 2 === 0;
+}
+
 /** People (sub-folders) with their photos, sorted by name; only people with at least `min` photos. */
 export function listDataset(dir: string, min = 2): Array<{ person: string; photos: string[] }> {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new SightlineError('FILE_NOT_FOUND', `no dataset folder at ${dir}`);
@@ -189,7 +203,10 @@ export async function runBench(cfg: BenchConfig): Promise<BenchData> {
   const check = (): void => {
     if (cfg.signal?.aborted) throw cancelled('benchmark');
   };
-  const totalProbes = people.reduce((s, p) => s + Math.min(cfg.probesPerPerson, p.photos.length - 1), 0);
+  const probing = new Set(
+    cfg.probePeople === undefined ? people.map((p) => p.person) : [...people].sort((a, b) => sha256Hex(a.person).localeCompare(sha256Hex(b.person))).slice(0, cfg.probePeople).map((p) => p.person),
+  );
+  const totalProbes = people.reduce((s, p) => s + (probing.has(p.person) ? Math.min(cfg.probesPerPerson, p.photos.length - 1) : 0), 0);
   let done = 0;
   let probeIndex = 0;
   for (const p of people) {
@@ -205,7 +222,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchData> {
     for (const r of recs) gEmb[r.id] = (await r.embed([alignFace(g, gf.landmarks5, r.chipSize, r.template).crop]))[0]!;
     gallery.push({ person: p.person, photo: galleryPhoto, faceWidth: gf.box.w, embeddings: gEmb });
 
-    for (const photo of p.photos.slice(1, 1 + cfg.probesPerPerson)) {
+    for (const photo of probing.has(p.person) ? p.photos.slice(1, 1 + cfg.probesPerPerson) : []) {
       check();
       const idx = probeIndex++;
       const img = await readImage(photo, 3);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command';
 import { SightlineError } from '../../../domain/errors';
-import { runBench, type CodecSpec } from '../../../workers/identify/bench';
+import { inCalibrationHalf, listDataset, runBench, type CodecSpec } from '../../../workers/identify/bench';
 import { formatTable, gateFigures, plotSvg, scoreBench, scoresFor } from '../../../workers/identify/benchScore';
 import { RECOGNIZER_IDS, type RecognizerId } from '../../../workers/identify/recognizer';
 import { releaseAll } from '../../../workers/inference/session';
@@ -48,12 +48,14 @@ export function parseCodec(raw: string | undefined): CodecSpec | null {
 export const benchIdentifyCmd: Command = {
   path: ['bench', 'identify'],
   summary: 'benchmark 1:N identification on a folder-per-person photo set at small face sizes (single frame vs track template)',
-  usage: 'bench identify DATASET [--sizes 20,32,48] [--codec crf:30] [--max-people N] [--probes-per-person K] [--frames F] [--models faceres,dlib] [--gate] [--plot FILE.svg] [--json]',
+  usage: 'bench identify DATASET [--sizes 20,32,48] [--codec crf:30] [--half calibration|test] [--max-people N] [--probe-people M] [--probes-per-person K] [--frames F] [--models faceres,dlib] [--gate] [--plot FILE.svg] [--json]',
   positionals: [1, 1],
   options: {
     sizes: { type: 'string' },
     codec: { type: 'string' },
     'max-people': { type: 'string' },
+    'probe-people': { type: 'string' },
+    half: { type: 'string' },
     'probes-per-person': { type: 'string' },
     frames: { type: 'string' },
     models: { type: 'string' },
@@ -66,6 +68,10 @@ export const benchIdentifyCmd: Command = {
     const codec = parseCodec(str(values, 'codec'));
     const maxRaw = str(values, 'max-people');
     const maxPeople = maxRaw === undefined ? undefined : int(maxRaw, '--max-people', 0, 2, 1_000_000);
+    const half = str(values, 'half');
+    if (half !== undefined && half !== 'calibration' && half !== 'test') throw new SightlineError('INVALID_INPUT', `--half must be calibration or test, got ${JSON.stringify(half)}`);
+    const probeRaw = str(values, 'probe-people');
+    const probePeople = probeRaw === undefined ? undefined : int(probeRaw, '--probe-people', 0, 1, 1_000_000);
     const probesPerPerson = int(str(values, 'probes-per-person'), '--probes-per-person', 2, 1, 1000);
     const frames = int(str(values, 'frames'), '--frames', 16, 1, 64);
     const seed = int(str(values, 'seed'), '--seed', 1, 0, 2 ** 31);
@@ -79,6 +85,9 @@ export const benchIdentifyCmd: Command = {
         dataset: path.resolve(dataset!),
         recognizers: models as RecognizerId[],
         ...(maxPeople !== undefined ? { maxPeople } : {}),
+        ...(probePeople !== undefined ? { probePeople } : {}),
+        // The calibration's split by person: `test` measures on people the calibration never saw.
+        ...(half !== undefined ? { people: listDataset(path.resolve(dataset!)).map((p) => p.person).filter((p) => inCalibrationHalf(p) === (half === 'calibration')) } : {}),
         probesPerPerson,
         sizesFor: () => sizes,
         codecFor: () => codec,
@@ -109,7 +118,7 @@ export const benchIdentifyCmd: Command = {
         const title = `${path.basename(path.resolve(dataset!))}: ${data.gallery.length}-person gallery, ${codec ? `H.264 CRF ${codec.crf}` : 'no codec'}, ${frames}-frame templates`;
         fs.writeFileSync(plot, plotSvg(results, title));
       }
-      const setup = `${path.resolve(dataset!)}: gallery ${data.gallery.length} people (first photo each, full size); ${data.probes.length} probe conditions from ${new Set(data.probes.map((p) => p.photo)).size} photos; sizes ${sizes.join(', ')} px; ${codec ? `H.264 CRF ${codec.crf} (${codec.preset}, keyint ${codec.keyint})` : 'no codec'}; template = ${frames} frames (sub-pixel shifts, sensor noise σ 0.01, independent codec noise); ${data.skipped.length} photo(s) skipped (no face)`;
+      const setup = `${path.resolve(dataset!)}${half ? ` (${half} half of the calibration's split by person)` : ''}: gallery ${data.gallery.length} people (first photo each, full size); ${data.probes.length} probe conditions from ${new Set(data.probes.map((p) => p.photo)).size} photos of ${new Set(data.probes.map((p) => p.person)).size} people; sizes ${sizes.join(', ')} px; ${codec ? `H.264 CRF ${codec.crf} (${codec.preset}, keyint ${codec.keyint})` : 'no codec'}; template = ${frames} frames (sub-pixel shifts, sensor noise σ 0.01, independent codec noise); ${data.skipped.length} photo(s) skipped (no face)`;
       ctx.print({ ok: true, setup, recognizers: data.recognizers, seconds, skipped: data.skipped, results, gate }, () =>
         [
           setup,

@@ -133,17 +133,21 @@ describe('sightline gallery / analyze / alerts / identify / appearances / conclu
       for (let i = 1; i <= 2; i++) fs.copyFileSync(faceFile(p, i), path.join(set, `person_${p}`, `${i}.png`));
     }
     const plot = path.join(tmp.dir, 'cmc.svg');
-    const r = cli('bench', 'identify', set, '--sizes', '40', '--codec', 'crf:23', '--frames', '2', '--probes-per-person', '1', '--plot', plot, '--json');
+    const r = cli('bench', 'identify', set, '--sizes', '40', '--codec', 'crf:23', '--frames', '2', '--probes-per-person', '1', '--probe-people', '3', '--plot', plot, '--json');
     expect(r.code, r.stderr).toBe(0);
     const out = r.json();
     expect(out.results.map((x: { size: number; mode: string; probes: number; gallery: number }) => [x.size, x.mode, x.probes, x.gallery])).toEqual([
-      [40, 'single', 4, 4],
-      [40, 'template', 4, 4],
+      [40, 'single', 3, 4],
+      [40, 'template', 3, 4],
     ]);
-    for (const x of out.results) expect(x.rank1).toBeGreaterThanOrEqual(0.25);
+    expect(out.setup).toMatch(/gallery 4 people .* photos of 3 people/);
+    for (const x of out.results) expect(x.rank1).toBeGreaterThanOrEqual(1 / 3);
     expect(fs.readFileSync(plot, 'utf8')).toMatch(/^<svg[\s\S]*CMC[\s\S]*DET[\s\S]*<\/svg>\n$/);
     const badCodec = cli('bench', 'identify', set, '--codec', 'h265');
     expect(badCodec.code).toBe(1);
     expect(badCodec.stderr).toMatch(/--codec must look like crf:30/);
+    const badHalf = cli('bench', 'identify', set, '--half', 'first');
+    expect(badHalf.code).toBe(1);
+    expect(badHalf.stderr).toMatch(/--half must be calibration or test, got "first"/);
   }, 600_000);
 });
