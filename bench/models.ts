@@ -43,6 +43,8 @@ export async function benchModels(): Promise<void> {
     ['face-landmarks', '68-pt landmarks, batch 16', [16, 112, 112, 3], 255],
     ['face-embedder', 'dlib ResNet embedder, 1 face', [1, 150, 150, 3], 255],
     ['face-embedder', 'dlib ResNet embedder, batch 16', [16, 150, 150, 3], 255],
+    ['identity-embedder', 'faceres identity embedder, 1 face', [1, 224, 224, 3], 255],
+    ['identity-embedder', 'faceres identity embedder, batch 16', [16, 224, 224, 3], 255],
     ['super-resolution-x4', 'RRDN ×4, 32×32 face crop', [1, 32, 32, 3], 1],
     ['super-resolution-x2', 'RRDN ×2, 48×48 face crop', [1, 48, 48, 3], 1],
   ];
