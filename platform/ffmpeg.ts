@@ -410,3 +410,206 @@ export async function decodeFrames(
     });
   });
 }
+
+// ───────────────────────────── verified frame ranges for the pipeline ─────────────────────────────
+
+/** A frame as the frame index recorded it: what a decoded frame must match. */
+export interface ExpectedFrame {
+  readonly index: number;
+  /** Presentation timestamp in the stream's time base (null for stills: compared by order only). */
+  readonly pts: number | null;
+  readonly md5: string;
+}
+
+export interface VerifiedFrame extends RawFrame {
+  readonly pts: number | null;
+  readonly md5: string;
+}
+
+/**
+ * The one check that a decoded frame is the indexed one: the MD5 of its native decoded pixels (and its timestamp)
+ * against the frame index. Every pipeline reader of evidence pixels calls this (extractFrame compares the same
+ * two values); a mismatch is damage or an edited file, never a reason to carry on.
+ */
+export function verifyFrame(expected: ExpectedFrame, got: { readonly md5: string; readonly pts: number | null }): void {
+  if (got.md5 !== expected.md5 || (expected.pts !== null && got.pts !== null && got.pts !== expected.pts)) {
+    throw new SightlineError(
+      'CORRUPT_MEDIA',
+      `frame ${expected.index} decodes differently from when it was indexed (MD5 ${got.md5} ≠ ${expected.md5}${got.pts !== expected.pts ? `, pts ${got.pts} ≠ ${expected.pts}` : ''})`,
+      { frame: expected.index },
+    );
+  }
+}
+
+/**
+ * Arguments that decode the frames `expected` (consecutive indexed frames every `step` frames, from the first
+ * one's timestamp on) as raw RGB24 on stdout, and the framemd5 of the same frames' native pixels on fd 3.
+ */
+function rangeDecodeArgs(file: string, expected: readonly ExpectedFrame[], step: number, seekTo: number | null): string[] {
+  const first = expected[0]!;
+  const select = [
+    ...(first.pts !== null && first.index > 0 ? [`select=gte(pts\\,${first.pts})`] : []), // drop what the seek decoded before the range
+    ...(step > 1 ? [`select=not(mod(n\\,${step}))`] : []), // n counts from the range's first frame, an analysed one
+  ];
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-v', 'error',
+    '-copyts', // the stream's own timestamps, as indexed
+    ...(seekTo !== null ? ['-ss', seekTo.toFixed(6)] : []), // fast seek to a keyframe before the range
+    '-i', file,
+    // One decode, two outputs: the native frame for the MD5, the stated conversion for the pixels.
+    '-filter_complex', `[0:v:0]${select.length ? `${select.join(',')},` : ''}split=2[hash][native];[native]scale=flags=bicubic+accurate_rnd+full_chroma_int,format=rgb24[rgb]`,
+    '-map', '[hash]',
+    '-frames:v', String(expected.length), // stop at the range's end instead of decoding the rest of the file
+    '-vsync', 'passthrough',
+    '-enc_time_base', '-1', // timestamps in the stream's time base, comparable with the index
+    '-f', 'framemd5',
+    'pipe:3',
+    '-map', '[rgb]',
+    '-frames:v', String(expected.length),
+    '-vsync', 'passthrough', // never invent or drop frames
+    '-pix_fmt', 'rgb24',
+    '-f', 'rawvideo',
+    'pipe:1',
+  ];
+}
+
+/** Internal: the first frame after a seek was not the indexed one (seeking landed wrong); decode from the start. */
+class SeekMismatch extends Error {}
+
+/**
+ * Decode the indexed frames `expected` (every `step`-th frame of a range, in order) as RGB24, verify each against
+ * the frame index (`verifyFrame`) before handing it to `onFrame`, and stop after the last one. With `seekTo`,
+ * decoding starts at the keyframe before that time; if the first frame then does not verify (an open GOP, an odd
+ * index), the range is decoded again from the start of the file. `onFrame` may be async (ffmpeg is paused while
+ * it runs). Cancelling kills ffmpeg. Resolves with the number of frames delivered.
+ */
+export async function decodeFrameRange(
+  file: string,
+  size: { width: number; height: number },
+  opts: { expected: readonly ExpectedFrame[]; step: number; seekTo: number | null; signal?: AbortSignal; onFrame: (f: VerifiedFrame) => void | Promise<void> },
+): Promise<number> {
+  if (opts.expected.length === 0) return 0;
+  try {
+    return await decodeRangeOnce(file, size, opts, opts.seekTo);
+  } catch (e) {
+    if (e instanceof SeekMismatch && opts.seekTo !== null) return decodeRangeOnce(file, size, opts, null);
+    throw e;
+  }
+}
+
+function decodeRangeOnce(
+  file: string,
+  size: { width: number; height: number },
+  opts: { expected: readonly ExpectedFrame[]; step: number; signal?: AbortSignal; onFrame: (f: VerifiedFrame) => void | Promise<void> },
+  seekTo: number | null,
+): Promise<number> {
+  const { signal, expected } = opts;
+  const frameBytes = size.width * size.height * 3;
+  if (signal?.aborted) return Promise.reject(cancelled());
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(toolPaths().ffmpeg, rangeDecodeArgs(file, expected, Math.max(1, opts.step), seekTo), { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], windowsHide: true });
+    const hashes = child.stdio[3] as NodeJS.ReadableStream;
+    let stderr = '';
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let lineBuf = '';
+    const lines: Array<{ pts: number; md5: string }> = [];
+    const frames: Buffer[] = [];
+    let n = 0;
+    let failure: unknown;
+    let chain = Promise.resolve();
+    const onAbort = (): void => {
+      child.kill('SIGKILL');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const fail = (e: unknown): void => {
+      if (!failure) failure = e;
+      child.kill('SIGKILL');
+    };
+    // Pair the k-th raw frame with the k-th framemd5 line; whichever arrives first waits for the other.
+    const pump = (): void => {
+      while (!failure && frames.length > 0 && lines.length > 0) {
+        const data = frames.shift()!;
+        const h = lines.shift()!;
+        const k = n++;
+        const exp = expected[k];
+        if (!exp) {
+          fail(new SightlineError('INTERNAL', `ffmpeg delivered more frames than the ${expected.length} asked for`));
+          return;
+        }
+        try {
+          verifyFrame(exp, { md5: h.md5, pts: exp.pts === null ? null : h.pts });
+        } catch (e) {
+          fail(k === 0 && seekTo !== null ? new SeekMismatch() : e);
+          return;
+        }
+        const f: VerifiedFrame = { index: exp.index, width: size.width, height: size.height, data, pts: exp.pts, md5: h.md5 };
+        child.stdout!.pause();
+        chain = chain.then(() => opts.onFrame(f)).then(
+          () => {
+            if (!failure) child.stdout!.resume();
+          },
+          (e: unknown) => fail(e),
+        );
+      }
+    };
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString('utf8')).slice(-8192);
+    });
+    hashes.on('data', (c: Buffer) => {
+      lineBuf += c.toString('latin1');
+      let nl: number;
+      while ((nl = lineBuf.indexOf('\n')) >= 0) {
+        const line = lineBuf.slice(0, nl).trim();
+        lineBuf = lineBuf.slice(nl + 1);
+        if (!line || line.startsWith('#')) continue;
+        const parts = line.split(',').map((p) => p.trim());
+        if (parts.length >= 6 && parts[0] === '0') lines.push({ pts: Number(parts[2]), md5: parts[5]! });
+      }
+      pump();
+    });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      while (pendingBytes >= frameBytes && !failure) {
+        const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        frames.push(Buffer.from(all.subarray(0, frameBytes)));
+        pending = [all.subarray(frameBytes)];
+        pendingBytes -= frameBytes;
+      }
+      pump();
+    });
+    child.on('error', (e) => reject(new SightlineError('TOOL_FAILED', `could not start ffmpeg: ${e.message}`)));
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
+      pump();
+      chain.then(() => {
+        if (failure) return reject(failure);
+        if (signal?.aborted) return reject(cancelled());
+        if (code !== 0) {
+          return reject(new SightlineError('TOOL_FAILED', `ffmpeg decode failed (${sig ?? `exit ${code}`}): ${stderr.trim().split(/\r?\n/).slice(-2).join(' | ')}`));
+        }
+        if (n !== expected.length) {
+          return reject(new SightlineError('CORRUPT_MEDIA', `decoding frames ${expected[0]!.index}–${expected[expected.length - 1]!.index} gave ${n} of the ${expected.length} indexed frames`));
+        }
+        resolve(n);
+      }, reject);
+    });
+  });
+}
+
+/** Width and height of the decoded (displayed: rotation applied) frames, from the decoder itself. */
+export async function decodedFrameSize(file: string, signal?: AbortSignal): Promise<{ width: number; height: number }> {
+  let dims: { width: number; height: number } | undefined;
+  await runFfmpeg(['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-map', '0:v:0', '-frames:v', '1', '-f', 'framemd5', 'pipe:1'], {
+    ...(signal ? { signal } : {}),
+    onLine: (line) => {
+      const m = /^#dimensions 0: (\d+)x(\d+)/.exec(line);
+      if (m) dims = { width: Number(m[1]), height: Number(m[2]) };
+    },
+  });
+  if (!dims) throw new SightlineError('TOOL_FAILED', 'ffmpeg did not report the decoded frame size');
+  return dims;
+}
