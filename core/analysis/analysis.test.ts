@@ -17,6 +17,7 @@ import { defaultJobHandlers } from '../jobKinds';
 import { JobQueue, type Job } from '../jobs';
 import { tempDir } from '../../testing/tmp';
 import { facesForFrame, listRuns, listTracks, trackDetections, verifyRunDigest } from './results';
+import { DETECTION_DEFAULTS } from '../../domain/analysis';
 
 
 /** Child processes of `pid` by command name (Linux /proc), to prove the decoder's ffmpeg is gone. */
@@ -192,10 +193,10 @@ describe('footage analysis on real faces (ORL, 1080p H.264 CRF 32)', () => {
 
     // The audit entry names the evidence, the three models by hash, the settings and the results digest.
     const entry = c.audit.list({ action: 'analysis.run' }).at(-1)!;
-    expect(entry.inputs.map((i) => i.role)).toEqual(['evidence', 'model', 'model', 'model']);
+    expect(entry.inputs.map((i) => i.role)).toEqual(['evidence', 'model', 'model', 'model', 'model']);
     expect(entry.inputs[0]!.sha256).toBe(hdEvidence.sha256);
     expect(entry.outputs.find((o) => o.role === 'analysis-results')!.sha256).toBe(run!.resultsSha256);
-    expect(entry.params).toMatchObject({ evidenceId: hdEvidence.id, runId: run!.id, settings: { step: 1, detector: { minScore: 0.4 } } });
+    expect(entry.params).toMatchObject({ evidenceId: hdEvidence.id, runId: run!.id, settings: { step: 1, detector: { minScore: DETECTION_DEFAULTS.minScore } } });
     expect(verifyRunDigest(c, run!.id).ok).toBe(true);
     expect(c.audit.verify().ok).toBe(true);
     // Results are immutable rows.
@@ -237,7 +238,7 @@ describe('footage analysis on real faces (ORL, 1080p H.264 CRF 32)', () => {
     const detectionsBefore = (c.db.prepare('SELECT count(*) AS n FROM face_detections').get() as { n: number }).n;
     const kill = async (job: Job): Promise<void> => {
       await progressWhere(q, job.id, (cur, stage) => stage === 'analyse' && cur >= 2);
-      const pid = pool.pidRunning('analyze')!;
+      const pid = pool.pidRunning('analyze.segment')!;
       expect(pid).toBeGreaterThan(0);
       process.kill(pid, 'SIGKILL');
       // Mid-job nothing of the run is visible.
@@ -249,7 +250,7 @@ describe('footage analysis on real faces (ORL, 1080p H.264 CRF 32)', () => {
     await kill(once);
     const failed = await q.waitFor(once.id);
     expect(failed.state).toBe('failed');
-    expect(failed.lastError).toMatchObject({ code: 'TOOL_FAILED', message: expect.stringMatching(/died during analyze \(SIGKILL\)/) });
+    expect(failed.lastError).toMatchObject({ code: 'TOOL_FAILED', message: expect.stringMatching(/died during analyze\.segment \(SIGKILL\)/) });
     expect(listRuns(c, small.id)).toHaveLength(runsBefore);
     expect((c.db.prepare('SELECT count(*) AS n FROM face_detections').get() as { n: number }).n).toBe(detectionsBefore);
 
@@ -267,7 +268,7 @@ describe('footage analysis on real faces (ORL, 1080p H.264 CRF 32)', () => {
     const runsBefore = listRuns(c, hdEvidence.id).length;
     const job = q.enqueue('analyze', { evidenceId: hdEvidence.id });
     await progressWhere(q, job.id, (cur, stage) => stage === 'analyse' && cur >= 1);
-    const worker = pool.pidRunning('analyze')!;
+    const worker = pool.pidRunning('analyze.segment')!;
     const ffmpeg = childPids(worker, 'ffmpeg');
     if (process.platform === 'linux') expect(ffmpeg).toHaveLength(1);
     const t0 = performance.now();
