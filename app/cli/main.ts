@@ -46,10 +46,12 @@ function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefin
 
 class ProgressLine {
   private last = 0;
+  /** The last caption (e.g. "212 faces in 9 tracks so far"): reports carry it only now and then. */
+  private detail = '';
   private shown = false;
   constructor(private readonly enabled: boolean) {}
 
-  update(p: { stage: string; current: number; total: number; unit?: string }): void {
+  update(p: { stage: string; current: number; total: number; unit?: string; detail?: string }): void {
     if (!this.enabled) return;
     const now = Date.now();
     if (now - this.last < 100 && p.current < p.total) return;
@@ -58,13 +60,15 @@ class ProgressLine {
     const width = 30;
     const filled = Math.round(frac * width);
     const amount = p.unit === 'bytes' ? `${(p.current / 1048576).toFixed(1)}/${(p.total / 1048576).toFixed(1)} MiB` : `${p.current}/${p.total}${p.unit ? ` ${p.unit}` : ''}`;
-    process.stderr.write(`\r${p.stage.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${amount}\x1b[K`);
+    if (p.detail) this.detail = p.detail;
+    process.stderr.write(`\r${p.stage.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${amount}${this.detail ? ` · ${this.detail}` : ''}\x1b[K`);
     this.shown = true;
   }
 
   done(): void {
     if (this.shown) process.stderr.write('\r\x1b[K');
     this.shown = false;
+    this.detail = '';
   }
 }
 

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { TrackView } from '../../../app/contract';
+import type { ProvisionalTrackView, TrackRelationRecord, TrackView } from '../../../app/contract';
 import { mediaUrl } from '../bridge/api';
 import { isTyping, modalOpen } from '../lib/keys';
 import { eta, percent } from '../lib/format';
@@ -9,8 +9,16 @@ import { isActive, useJobs } from '../stores/jobsStore';
 import { attempt, toastError } from '../stores/toastStore';
 import { ProgressBar } from './ProgressBar';
 
-function TrackCard({ track, selected }: { readonly track: TrackView; readonly selected: boolean }) {
+const RELATION_WORDS: Record<TrackRelationRecord['kind'], string> = {
+  'identity-split': 'split from',
+  'cut-split': 'after a cut from',
+  'same-person': 'same person as',
+};
+
+function TrackCard({ track, selected, relations }: { readonly track: TrackView; readonly selected: boolean; readonly relations: readonly TrackRelationRecord[] }) {
   const best = track.best[0];
+  const doubtful = track.likelyFace === false;
+  const links = relations.filter((r) => r.to === track.ordinal);
   const jump = (): void => {
     useFaces.getState().select(track.id);
     useClip.getState().goTo(track.bestFrame);
@@ -19,12 +27,13 @@ function TrackCard({ track, selected }: { readonly track: TrackView; readonly se
     <li>
       <button
         type="button"
-        className={`track-card ${selected ? 'active' : ''}`}
+        className={`track-card ${selected ? 'active' : ''} ${doubtful ? 'doubtful' : ''}`}
         data-testid="track"
         data-track={track.ordinal}
         data-best-frame={track.bestFrame}
+        data-doubtful={doubtful ? 'true' : 'false'}
         onClick={jump}
-        title={`Track ${track.ordinal}: frames ${track.firstFrame}–${track.lastFrame}, ${track.detections} detections. Best frames: ${track.best.map((d) => `${d.frame} (quality ${d.quality.toFixed(2)})`).join(', ')}. Click to show its best frame.`}
+        title={`Track ${track.ordinal}: frames ${track.firstFrame}–${track.lastFrame}, ${track.detections} detections${track.faceScore !== null ? `, face probability ${(track.faceScore * 100).toFixed(0)}%` : ''}${doubtful ? ' (doubtful: the face check was not convinced this is a face)' : ''}. Best frames: ${track.best.map((d) => `${d.frame} (quality ${d.quality.toFixed(2)})`).join(', ')}.${links.map((r) => ` ${RELATION_WORDS[r.kind]} track ${r.from} (cosine ${r.similarity.toFixed(3)}).`).join('')} Click to show its best frame.`}
       >
         <span className="track-thumbs">
           {track.best.map((d) => (
@@ -39,6 +48,12 @@ function TrackCard({ track, selected }: { readonly track: TrackView; readonly se
           <span className="muted">
             {track.detections}× · {Math.round(track.medianWidth)} px · best {track.bestFrame} ({best ? best.quality.toFixed(2) : '—'})
           </span>
+          {doubtful && <span className="track-flag" data-testid="track-doubtful">doubtful — may not be a face</span>}
+          {links.map((r) => (
+            <span key={`${r.kind}-${r.from}`} className="track-flag muted" data-testid="track-relation">
+              {RELATION_WORDS[r.kind]} track {r.from}
+            </span>
+          ))}
         </span>
       </button>
     </li>
@@ -49,9 +64,28 @@ function TrackCard({ track, selected }: { readonly track: TrackView; readonly se
  * Faces of the clip: Analyse (with live progress and Cancel), the boxes overlay toggle (B), and the face tracks
  * with thumbnails of their best frames; clicking a track shows its best frame.
  */
+function ProvisionalCard({ track }: { readonly track: ProvisionalTrackView }) {
+  return (
+    <li className="track-card provisional" data-testid="provisional-track" title={`Found so far: frames ${track.firstFrame}–${track.lastFrame}, ${track.detections} detections (provisional until the analysis ends)`}>
+      <span className="track-thumbs">
+        <img src={mediaUrl(track.crop)} alt={`provisional track, frame ${track.bestFrame}`} width={56} height={56} draggable={false} />
+      </span>
+      <span className="track-meta">
+        <span className="mono">
+          {track.firstFrame}–{track.lastFrame}
+        </span>
+        <span className="muted">{track.detections}×</span>
+      </span>
+    </li>
+  );
+}
+
 export function FacesPanel({ evidenceId }: { readonly evidenceId: number }) {
   const run = useFaces((s) => (s.evidenceId === evidenceId ? s.run : null));
   const tracks = useFaces((s) => (s.evidenceId === evidenceId ? s.tracks : []));
+  const relations = useFaces((s) => (s.evidenceId === evidenceId ? s.relations : []));
+  const cuts = useFaces((s) => (s.evidenceId === evidenceId ? s.cuts : []));
+  const partial = useFaces((s) => (s.evidenceId === evidenceId ? s.partial : null));
   const loading = useFaces((s) => s.loading);
   const showBoxes = useFaces((s) => s.showBoxes);
   const selected = useFaces((s) => s.selected);
@@ -79,6 +113,11 @@ export function FacesPanel({ evidenceId }: { readonly evidenceId: number }) {
   const analyse = (): void => {
     void attempt('Analysis could not start', () => useFaces.getState().analyse(evidenceId));
   };
+  const near = run?.nearThreshold ?? 0;
+  const nearScore = run?.settings.detector.nearScore;
+  const analyseLower = (): void => {
+    void attempt('Analysis could not start', () => useFaces.getState().analyse(evidenceId, { ...(nearScore !== undefined ? { minScore: nearScore } : {}) }));
+  };
   const value = progress && progress.stage === 'analyse' ? percent(progress.current, progress.total) : job?.state === 'running' && progress ? 99 : 0;
 
   return (
@@ -90,10 +129,10 @@ export function FacesPanel({ evidenceId }: { readonly evidenceId: number }) {
             ? job.state === 'queued'
               ? 'analysis waiting…'
               : progress
-                ? `analysing: ${progress.stage === 'analyse' ? `frame ${progress.current} of ${progress.total}` : 'recording results'}${progress.etaSeconds !== null ? ` · ${eta(progress.etaSeconds)}` : ''}`
+                ? `analysing: ${progress.stage === 'analyse' ? `frame ${progress.current} of ${progress.total}` : 'recording results'}${progress.detail ? ` · ${progress.detail}` : ''}${progress.etaSeconds !== null ? ` · ${eta(progress.etaSeconds)}` : ''}`
                 : 'analysis starting…'
             : run
-              ? `run ${run.id}: ${run.framesAnalysed} frames${run.step > 1 ? ` (every ${run.step}.)` : ''}, ${run.detectionCount} faces in ${run.trackCount} track${run.trackCount === 1 ? '' : 's'}`
+              ? `run ${run.id}: ${run.framesAnalysed} frames${run.step > 1 ? ` (every ${run.step}.)` : ''}, ${run.detectionCount} faces in ${run.trackCount} track${run.trackCount === 1 ? '' : 's'}${cuts.length ? `, ${cuts.length} shot cut${cuts.length === 1 ? '' : 's'}` : ''}`
               : loading
                 ? 'loading…'
                 : 'not analysed yet'}
@@ -117,10 +156,25 @@ export function FacesPanel({ evidenceId }: { readonly evidenceId: number }) {
           </button>
         )}
       </header>
+      {job && partial && partial.tracks.length > 0 && (
+        <ul className="track-list provisional-list" data-testid="provisional-tracks" aria-label="Faces found so far (provisional)">
+          {partial.tracks.map((t) => (
+            <ProvisionalCard key={`${t.segment}:${t.localTrack}`} track={t} />
+          ))}
+        </ul>
+      )}
+      {!job && near > 0 && (
+        <p className="near-hint" data-testid="near-threshold-hint">
+          {near} face candidate{near === 1 ? ' was' : 's were'} seen below the threshold (face probability {run?.settings.detector.nearScore}–{run?.settings.detector.minScore}) and not kept.{' '}
+          <button type="button" className="small" onClick={analyseLower} data-testid="analyse-lower">
+            Re-analyse keeping them
+          </button>
+        </p>
+      )}
       {tracks.length > 0 ? (
         <ul className="track-list" data-testid="track-list">
           {tracks.map((t) => (
-            <TrackCard key={t.id} track={t} selected={t.id === selected} />
+            <TrackCard key={t.id} track={t} selected={t.id === selected} relations={relations} />
           ))}
         </ul>
       ) : (

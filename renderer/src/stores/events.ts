@@ -31,6 +31,12 @@ export function wireEvents(b: SightlineBridge): () => void {
     b.on('jobs:progress', (p) => {
       pending.push(p);
       timer ??= setTimeout(flush, PROGRESS_FLUSH_MS);
+      // A running analysis of the clip on screen: its provisional tracks (the store throttles the refresh).
+      if (p.kind === 'analyze' && p.stage === 'analyse') {
+        const job = useJobs.getState().jobs[p.jobId];
+        const evidenceId = job?.params.evidenceId;
+        if (typeof evidenceId === 'number' && useFaces.getState().evidenceId === evidenceId) void useFaces.getState().loadPartial(evidenceId).catch(() => undefined);
+      }
     }),
     b.on('jobs:changed', (job) => {
       // A state change carries the final progress: apply queued bars first so they never run backwards.
