@@ -16,7 +16,8 @@ import { scratchPath, type CaseHandle } from './case';
 import { canonicalJson } from '../domain/canonicalJson';
 import { SightlineError, fromSystemError, throwIfAborted } from '../domain/errors';
 import { sha256File } from '../platform/hashing';
-import { indexFrames, probeMedia, type FrameIndex, type MediaFacts } from '../platform/ffmpeg';
+import { indexFrames, probeMedia, rgbConversionFromProbe, type FrameIndex, type MediaFacts, type RgbConversion } from '../platform/ffmpeg';
+import { ffmpegInfo, type FfmpegInfo } from '../platform/tools';
 import type { WorkOptions } from '../domain/progress';
 
 export interface Evidence {
@@ -47,6 +48,10 @@ export interface Evidence {
   readonly importedBy: string;
   /** Decoder messages seen while indexing (empty for clean media). */
   readonly warnings: string[];
+  /** The ffmpeg that indexed it; null for evidence imported before this was recorded (the bundled 2018 build). */
+  readonly ffmpeg: FfmpegInfo | null;
+  /** How its frames become RGB (from the stream's tags in the recorded probe): the one decode path's parameters. */
+  readonly rgbConversion: RgbConversion;
 }
 
 export interface ImportOptions extends WorkOptions {
@@ -89,10 +94,11 @@ interface EvidenceRow {
   probe_json: string;
   imported_at: string;
   imported_by: string;
+  ffmpeg_json: string | null;
 }
 
 function toEvidence(r: EvidenceRow): Evidence {
-  const probe = JSON.parse(r.probe_json) as { warnings?: string[] };
+  const probe = JSON.parse(r.probe_json) as { warnings?: string[]; streams?: unknown[] };
   return {
     id: r.id,
     sha256: r.sha256,
@@ -117,6 +123,8 @@ function toEvidence(r: EvidenceRow): Evidence {
     importedAt: r.imported_at,
     importedBy: r.imported_by,
     warnings: probe.warnings ?? [],
+    ffmpeg: r.ffmpeg_json ? (JSON.parse(r.ffmpeg_json) as FfmpegInfo) : null,
+    rgbConversion: rgbConversionFromProbe(probe),
   };
 }
 
@@ -319,13 +327,15 @@ export async function importEvidence(c: CaseHandle, file: string, opts: ImportOp
     const vfr = facts.kind === 'video' && isVariableRate(index);
     const now = new Date().toISOString();
     const storedName = path.basename(stored);
+    // A still decoded by sharp never ran ffmpeg's decoder; what probed it is still worth recording.
+    const tool = ffmpegInfo();
     return commit((): ImportResult => {
       const info = c.db
         .prepare(
           `INSERT INTO evidence (sha256, md5, size, kind, original_name, source_path, stored_name, container, codec, width, height,
-             fps, duration, frame_count, time_base, start_time, no_timestamps, decoder, vfr, probe_json, imported_at, imported_by)
+             fps, duration, frame_count, time_base, start_time, no_timestamps, decoder, vfr, probe_json, imported_at, imported_by, ffmpeg_json)
            VALUES (@sha256, @md5, @size, @kind, @original_name, @source_path, @stored_name, @container, @codec, @width, @height,
-             @fps, @duration, @frame_count, @time_base, @start_time, @no_timestamps, @decoder, @vfr, @probe_json, @imported_at, @imported_by)`,
+             @fps, @duration, @frame_count, @time_base, @start_time, @no_timestamps, @decoder, @vfr, @probe_json, @imported_at, @imported_by, @ffmpeg_json)`,
         )
         .run({
           sha256: hashes.sha256,
@@ -350,6 +360,7 @@ export async function importEvidence(c: CaseHandle, file: string, opts: ImportOp
           probe_json: canonicalJson({ ...(facts.raw as object), warnings }),
           imported_at: now,
           imported_by: c.examiner,
+          ffmpeg_json: canonicalJson(tool),
         });
       const id = Number(info.lastInsertRowid);
       const ins = c.db.prepare('INSERT INTO frame_index (evidence_id, idx, pts, pts_time, md5) VALUES (?, ?, ?, ?, ?)');
@@ -371,6 +382,7 @@ export async function importEvidence(c: CaseHandle, file: string, opts: ImportOp
           frameCount: index.frames.length,
           vfr,
           copyVerified: true,
+          ffmpeg: tool,
           ...(warnings.length ? { damaged: true, warnings } : {}),
         },
         inputs: [{ sha256: hashes.sha256, role: 'source', name: abs }],

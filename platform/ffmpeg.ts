@@ -9,6 +9,9 @@
  *   with each frame's exact timestamp and the MD5 of its decoded pixels (`-f framemd5`, the form other
  *   examiners can reproduce with a stock ffmpeg). Extraction re-checks that MD5, so "frame 1234" always means
  *   the same pixels, also for variable frame rate.
+ * - One decode path for pixels: every consumer of RGB (frame export and thumbnails, enhancement inputs, analysis)
+ *   gets it through the same explicit conversion in the filter graph (`rgbFilter`), so the same frame gives the
+ *   same bytes everywhere, with any ffmpeg from the bundled 2018 build to a current one.
  */
 import { spawn } from 'node:child_process';
 import ffmpegLib from 'fluent-ffmpeg';
@@ -193,7 +196,17 @@ export interface FrameIndex {
   readonly messages: string[];
 }
 
-/** Arguments for the decode pass that lists every frame with its timestamp and pixel MD5. */
+/**
+ * Arguments for the decode pass that lists every frame with its timestamp and pixel MD5.
+ *
+ * Timestamp convention: with `-copyts -enc_time_base -1` each line carries the stream's own pts in the stream's
+ * own time base (`#tb 0: 1/30000`, pts 0, 1001, 2002 …). A stock `ffmpeg -i FILE -f framemd5 -` prints the
+ * same MD5s (of the same native frames), but its timestamps are shifted to start at 0 and counted in the
+ * encoder's 1/fps time base (`#tb 0: 1001/30000`, pts 0, 1, 2 …): the two agree line for line only when the stock
+ * command is given `-copyts -enc_time_base -1` (and `-map 0:v:0 -vsync passthrough` for files with audio or
+ * variable frame rate). The MD5s are of the decoder's native output (e.g. yuv420p), which is bit-exact across
+ * ffmpeg versions for H.264: the index made by the bundled 2018 build verifies with ffmpeg 5.1.
+ */
 function frameIndexArgs(file: string): string[] {
   return [
     '-hide_banner',
@@ -252,14 +265,22 @@ export interface FrameTarget {
   readonly md5: string;
   /** Seconds from the start of the file to seek to before decoding; null decodes from the start. */
   readonly seekTo: number | null;
+  /**
+   * How the decoded frame becomes RGB: the stated conversion (the one decode path), or `'legacy'` — the graph
+   * Sightline used before the conversion was made explicit, kept only so enhancements recorded then replay
+   * exactly (their recorded task has no conversion).
+   */
+  readonly conversion: RgbConversion | 'legacy';
 }
 
 /**
  * Arguments that decode exactly one frame and write it as an RGB PNG, plus its native-format MD5 on stdout so
  * the caller can prove it is the indexed frame. Seeking lands on a keyframe at or before `seekTo`, and the
  * select filter then takes the first frame whose timestamp is ≥ the target's (an exact integer comparison).
+ * The RGB conversion is the stated one (`rgbFilter`): the same bytes `decodeFrames` gives analysis.
  */
 function extractFrameArgs(file: string, t: FrameTarget, outPng: string, byNumber: boolean): string[] {
+  if (t.conversion === 'legacy') return legacyExtractFrameArgs(file, t, outPng, byNumber);
   const select = byNumber ? `select=eq(n\\,${t.index})` : `select=gte(pts\\,${t.pts})`;
   return [
     '-hide_banner',
@@ -269,7 +290,8 @@ function extractFrameArgs(file: string, t: FrameTarget, outPng: string, byNumber
     '-copyts', // compare against the stream's own timestamps, as indexed
     ...(t.seekTo !== null && !byNumber ? ['-ss', t.seekTo.toFixed(6)] : []), // fast seek to a keyframe before the target
     '-i', file,
-    '-filter_complex', `[0:v:0]${select},split=2[hash][png]`, // one selected frame, used twice
+    // One selected frame, used twice: its native pixels for the MD5, and the stated RGB conversion for the PNG.
+    '-filter_complex', `[0:v:0]${select},split=2[hash][native];[native]${rgbFilter(t.conversion)}[png]`,
     '-map', '[hash]',
     '-frames:v', '1',
     '-vsync', 'passthrough',
@@ -279,12 +301,33 @@ function extractFrameArgs(file: string, t: FrameTarget, outPng: string, byNumber
     '-map', '[png]',
     '-frames:v', '1',
     '-vsync', 'passthrough',
-    '-pix_fmt', 'rgb24', // investigators view RGB; swscale's default conversion, deterministic for this binary
-    '-sws_flags', 'bicubic+accurate_rnd+full_chroma_int', // stated conversion: full-resolution chroma, exact rounding
+    '-pix_fmt', 'rgb24', // already rgb24 after rgbFilter: stated so no other conversion can be negotiated
     '-flags', '+bitexact', // no encoder version strings: equal pixels give equal bytes
     '-c:v', 'png',
     '-f', 'image2',
     outPng,
+  ];
+}
+
+/**
+ * The extraction graph before the conversion was stated (Sightline ≤ issue 14). Under `-filter_complex`,
+ * ffmpeg ignores `-sws_flags`, so the RGB came from the auto-inserted converter's defaults — up to 25 grey
+ * levels from what analysis decoded. Kept unchanged, and used only for enhancements recorded with it (their
+ * task carries no conversion), so those replay to the recorded hashes: it gives the same bytes in the 2018 build
+ * and in ffmpeg 5.1 (core/legacyCase.test.ts replays such a case).
+ */
+function legacyExtractFrameArgs(file: string, t: FrameTarget, outPng: string, byNumber: boolean): string[] {
+  const select = byNumber ? `select=eq(n\\,${t.index})` : `select=gte(pts\\,${t.pts})`;
+  return [
+    '-hide_banner', '-nostdin', '-v', 'error', '-y', '-copyts',
+    ...(t.seekTo !== null && !byNumber ? ['-ss', t.seekTo.toFixed(6)] : []),
+    '-i', file,
+    '-filter_complex', `[0:v:0]${select},split=2[hash][png]`,
+    '-map', '[hash]', '-frames:v', '1', '-vsync', 'passthrough', '-enc_time_base', '-1', '-f', 'framemd5', 'pipe:1',
+    '-map', '[png]', '-frames:v', '1', '-vsync', 'passthrough',
+    '-pix_fmt', 'rgb24',
+    '-sws_flags', 'bicubic+accurate_rnd+full_chroma_int', // ignored under -filter_complex (kept: these are the recorded arguments)
+    '-flags', '+bitexact', '-c:v', 'png', '-f', 'image2', outPng,
   ];
 }
 
@@ -320,11 +363,12 @@ export interface RawFrame {
   readonly data: Buffer;
 }
 
-/** Arguments that stream every frame (or every k-th) as raw RGB24 over stdout. */
-function rawDecodeArgs(file: string, step: number, scaleTo?: { width: number; height: number }): string[] {
+/** Arguments that stream every frame (or every k-th) as raw RGB24 over stdout, through the stated conversion. */
+function rawDecodeArgs(file: string, step: number, conversion: RgbConversion, scaleTo?: { width: number; height: number }): string[] {
   const filters = [
     ...(step > 1 ? [`select=not(mod(n\\,${step}))`] : []), // every k-th decoded frame; indexes stay those of the full decode
-    ...(scaleTo ? [`scale=${scaleTo.width}:${scaleTo.height}:flags=area`] : []), // optional downscale for previews
+    rgbFilter(conversion), // the one decode path: the same RGB as frame export and enhancement inputs
+    ...(scaleTo ? [`scale=${scaleTo.width}:${scaleTo.height}:flags=area`] : []), // optional downscale for previews (of the RGB)
   ];
   return [
     '-hide_banner',
@@ -333,10 +377,9 @@ function rawDecodeArgs(file: string, step: number, scaleTo?: { width: number; he
     '-copyts',
     '-i', file,
     '-map', '0:v:0',
-    ...(filters.length ? ['-vf', filters.join(',')] : []),
+    '-vf', filters.join(','),
     '-vsync', 'passthrough', // never invent or drop frames
-    '-pix_fmt', 'rgb24',
-    '-sws_flags', 'bicubic+accurate_rnd+full_chroma_int', // the same conversion as single-frame extraction
+    '-pix_fmt', 'rgb24', // already rgb24 after rgbFilter: stated so no other conversion can be negotiated
     '-f', 'rawvideo',
     'pipe:1',
   ];
@@ -349,16 +392,24 @@ function rawDecodeArgs(file: string, step: number, scaleTo?: { width: number; he
 export async function decodeFrames(
   file: string,
   size: { width: number; height: number },
-  opts: { step?: number; signal?: AbortSignal; scaleTo?: { width: number; height: number }; onFrame: (f: RawFrame) => void | Promise<void> },
+  opts: {
+    step?: number;
+    signal?: AbortSignal;
+    scaleTo?: { width: number; height: number };
+    /** The stated RGB conversion; by default the one the file's stream tags call for (`probeRgbConversion`). */
+    conversion?: RgbConversion;
+    onFrame: (f: RawFrame) => void | Promise<void>;
+  },
 ): Promise<number> {
   const step = Math.max(1, Math.floor(opts.step ?? 1));
+  const conversion = opts.conversion ?? (await probeRgbConversion(file));
   const w = opts.scaleTo?.width ?? size.width;
   const h = opts.scaleTo?.height ?? size.height;
   const frameBytes = w * h * 3;
   const { signal } = opts;
   if (signal?.aborted) throw cancelled();
   return new Promise<number>((resolve, reject) => {
-    const child = spawn(toolPaths().ffmpeg, rawDecodeArgs(file, step, opts.scaleTo), { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(toolPaths().ffmpeg, rawDecodeArgs(file, step, conversion, opts.scaleTo), { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     let stderr = '';
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -409,4 +460,69 @@ export async function decodeFrames(
       }, reject);
     });
   });
+}
+
+// ───────────────────────────── RGB conversion: the one decode path ─────────────────────────────
+
+/** The YUV → RGB matrices ffmpeg's scale filter knows by name (`in_color_matrix`). */
+export type YuvMatrix = 'bt601' | 'bt709' | 'fcc' | 'smpte240m' | 'bt2020';
+
+/**
+ * How decoded pixels become RGB, stated in full: the YUV matrix and the range of the source (RGB is always full
+ * range), with exact rounding and full-resolution chroma interpolation. Recorded with every frame export,
+ * analysis and enhancement input.
+ */
+export interface RgbConversion {
+  readonly matrix: YuvMatrix;
+  readonly range: 'limited' | 'full';
+}
+
+/** Version of the conversion graph below; recorded beside the conversion (a change would be a new version). */
+export const RGB_CONVERSION_GRAPH = 'scale(in_range,out_range=pc,in_color_matrix,flags=bicubic+accurate_rnd+full_chroma_int),format=rgb24';
+
+/**
+ * The conversion as filters. Every parameter is explicit, so nothing depends on the defaults of the ffmpeg that
+ * runs (the 2018 bundled build ignores `-sws_flags` under `-filter_complex`, and auto-inserted converters differ
+ * between versions): the 2018 build and ffmpeg 5.1 give identical bytes (platform/ffmpeg.test.ts).
+ */
+export function rgbFilter(c: RgbConversion): string {
+  return [
+    'scale=',
+    `in_range=${c.range === 'full' ? 'pc' : 'tv'}`, // the source's range, as its stream states it
+    ':out_range=pc', // RGB is full range
+    `:in_color_matrix=${c.matrix}`, // the source's YUV matrix, as its stream states it (BT.601 when untagged, as ffmpeg assumes)
+    ':flags=bicubic+accurate_rnd+full_chroma_int', // chroma interpolated to full resolution (bicubic), exact rounding
+    ',format=rgb24',
+  ].join('');
+}
+
+const MATRIX_OF_TAG: Readonly<Record<string, YuvMatrix>> = {
+  bt709: 'bt709',
+  bt470bg: 'bt601',
+  smpte170m: 'bt601',
+  bt2020nc: 'bt2020',
+  bt2020c: 'bt2020',
+  smpte240m: 'smpte240m',
+  fcc: 'fcc',
+};
+
+/**
+ * The conversion a stream's tags call for, from ffprobe's output (`MediaFacts.raw`, kept in every evidence
+ * record as `probe_json`, so old cases need no new probe). Untagged YUV is taken as BT.601 limited range (what
+ * ffmpeg and the frame index assume); `yuvj*` formats and `pc` range are full range; grey and RGB sources have
+ * no matrix and are full range.
+ */
+export function rgbConversionFromProbe(raw: unknown): RgbConversion {
+  const streams = (raw as { streams?: Array<Record<string, unknown>> } | null)?.streams ?? [];
+  const v = streams.find((s) => s.codec_type === 'video' && (s.disposition as { attached_pic?: number } | undefined)?.attached_pic !== 1) ?? {};
+  const pixFmt = String(v.pix_fmt ?? '');
+  const tag = String(v.color_space ?? '');
+  const yuv = pixFmt === '' || /^(yuv|nv|p0|p2|p4|y2|uyv|yvy)/.test(pixFmt);
+  const full = !yuv || pixFmt.startsWith('yuvj') || v.color_range === 'pc' || v.color_range === 'jpeg';
+  return { matrix: MATRIX_OF_TAG[tag] ?? 'bt601', range: full ? 'full' : 'limited' };
+}
+
+/** `rgbConversionFromProbe` of a file (one ffprobe run). */
+export async function probeRgbConversion(file: string): Promise<RgbConversion> {
+  return rgbConversionFromProbe((await probeMedia(file)).raw);
 }

@@ -16,6 +16,8 @@ import type { AppJobs } from '../jobKinds';
 import { parseJobParams, type JobHandler } from '../jobs';
 import { checkResult, recordRun, type ModelRecord } from './results';
 import { sharedPool } from '../workerPool';
+import { RGB_CONVERSION_GRAPH } from '../../platform/ffmpeg';
+import { ffmpegInfo } from '../../platform/tools';
 
 /** The models an analysis uses; their ids and SHA-256s go into the run record and the audit entry. */
 export const ANALYSIS_MODELS = ['face-detector', 'face-landmarks', 'face-embedder'] as const;
@@ -72,7 +74,9 @@ export function analyzeJob(opts: AnalyzeJobOptions = {}): JobHandler<AppJobs['an
       const result = await pool.run('analyze', task, { signal: ctx.signal, onProgress });
       ctx.progress({ stage: 'record', current: 0, total: 1 });
       checkResult(c, e, settings.step, result);
-      const worker = { threads: pool.threadsPerWorker, workers: pool.size, cpus: os.cpus().length, platform: `${process.platform}-${process.arch}` };
+      // Which ffmpeg decoded the frames and how they became RGB (the stated conversion, from the stream's tags).
+      const decode = { ffmpeg: ffmpegInfo(), rgbConversion: e.rgbConversion, graph: RGB_CONVERSION_GRAPH };
+      const worker = { threads: pool.threadsPerWorker, workers: pool.size, cpus: os.cpus().length, platform: `${process.platform}-${process.arch}`, ...decode };
       ctx.commit(() => recordRun(c, { evidence: e, jobId: ctx.job.id, settings, models, result, worker }));
       ctx.progress({ stage: 'record', current: 1, total: 1 });
     },

@@ -24,6 +24,8 @@ import type { EnhanceTaskParams, EnhanceTaskResult } from '../../workers/enhance
 import { getTrack, trackDetections } from '../analysis/results';
 import { sharedPool } from '../workerPool';
 import { APP_VERSION } from '../../platform/appInfo';
+import { RGB_CONVERSION_GRAPH } from '../../platform/ffmpeg';
+import { ffmpegInfo } from '../../platform/tools';
 import type { CaseHandle } from '../case';
 import { derivedPath, recordDerived } from '../derived';
 import { SightlineError } from '../../domain/errors';
@@ -67,6 +69,8 @@ function runtimeOf(pool: WorkerPool): Record<string, unknown> {
     platform: `${process.platform}-${process.arch}`,
     cpus: os.cpus().length,
     node: process.version,
+    // The ffmpeg that decoded the frames (the frame-index MD5 check proves they are the indexed pixels).
+    ffmpeg: ffmpegInfo(),
   };
 }
 
@@ -109,7 +113,16 @@ export function buildTask(c: CaseHandle, trackId: number, selectionId: number, s
   if (reference < 0) throw new SightlineError('INTERNAL', `reference frame ${sel.referenceFrame} is not among the selection's frames`);
   return {
     evidence: e,
-    task: { frameWidth: e.width, frameHeight: e.height, frames, reference, settings, thresholds: getGuardThresholds(c) },
+    task: {
+      frameWidth: e.width,
+      frameHeight: e.height,
+      frames,
+      reference,
+      settings,
+      thresholds: getGuardThresholds(c),
+      // The one decode path: the same RGB as frame export and analysis, stated and recorded for replay.
+      decode: { conversion: e.rgbConversion, graph: RGB_CONVERSION_GRAPH },
+    },
   };
 }
 

@@ -63,6 +63,17 @@ export const EnhanceTaskParams = z
     thresholds: z.object({ minQuality: z.number().min(0).max(1), minSimilarity: z.number().min(0).max(1) }).strict(),
     derivedDir: z.string().min(1),
     scratchDir: z.string().min(1),
+    /**
+     * How frames become RGB: the stated conversion of the one decode path (`rgbFilter`). Absent in tasks
+     * recorded before it existed: those decode through the legacy graph they ran with, so they replay exactly.
+     */
+    decode: z
+      .object({
+        conversion: z.object({ matrix: z.enum(['bt601', 'bt709', 'fcc', 'smpte240m', 'bt2020']), range: z.enum(['limited', 'full']) }).strict(),
+        graph: z.string(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type EnhanceTaskParams = z.output<typeof EnhanceTaskParams>;
@@ -124,7 +135,7 @@ async function decodeVerified(p: EnhanceTaskParams, f: EnhanceTaskFrame, signal:
   fs.mkdirSync(p.scratchDir, { recursive: true });
   const png = path.join(p.scratchDir, `frame-${f.frame}-${crypto.randomBytes(6).toString('hex')}.png`);
   try {
-    await extractFrame(p.file, { index: f.frame, pts: f.pts, ptsTime: f.ptsTime, md5: f.md5, seekTo: f.seekTo }, png, signal);
+    await extractFrame(p.file, { index: f.frame, pts: f.pts, ptsTime: f.ptsTime, md5: f.md5, seekTo: f.seekTo, conversion: p.decode?.conversion ?? 'legacy' }, png, signal);
     const { data, info } = await sharp(png).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.width !== p.frameWidth || info.height !== p.frameHeight || info.channels !== 3) {
       throw new Error(`frame ${f.frame} decoded as ${info.width}×${info.height}×${info.channels}, expected ${p.frameWidth}×${p.frameHeight}×3`);

@@ -10,6 +10,7 @@ import { findEvidence } from '../../../core/evidence';
 import { isJobOfKind } from '../../../core/jobKinds';
 import { listJobs } from '../../../core/jobs';
 import { fmtSeconds, runJobInProcess, shortHash, str, withCase } from './shared';
+import { describeFfmpeg } from '../../../platform/tools';
 
 function intOption(values: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const raw = str(values as Parameters<typeof str>[0], key);
@@ -25,7 +26,9 @@ function describeTrack(t: TrackSummary): string {
 }
 
 function describeRun(r: AnalysisRun): string {
-  return `run ${r.id}${r.supersedes ? ` (supersedes run ${r.supersedes})` : ''}, ${r.createdAt}: ${r.framesAnalysed} frames analysed (step ${r.step}), ${r.detectionCount} faces in ${r.trackCount} track(s)\n  results sha256 ${r.resultsSha256}`;
+  // Runs recorded since issue 14 name the ffmpeg that decoded their frames (stats.worker.ffmpeg).
+  const tool = (r.stats as { worker?: { ffmpeg?: { version: string; source: string; path: string } } } | undefined)?.worker?.ffmpeg;
+  return `run ${r.id}${r.supersedes ? ` (supersedes run ${r.supersedes})` : ''}, ${r.createdAt}: ${r.framesAnalysed} frames analysed (step ${r.step}), ${r.detectionCount} faces in ${r.trackCount} track(s)\n  results sha256 ${r.resultsSha256}${tool ? `\n  decoded by ${describeFfmpeg(tool)}` : ''}`;
 }
 
 export const analyzeCmd: Command = {

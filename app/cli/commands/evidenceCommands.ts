@@ -4,13 +4,22 @@ import { findEvidence, importEvidence, listEvidence, type Evidence } from '../..
 import { exportFrame } from '../../../core/frames';
 import { EXIT } from '../exitCodes';
 import { fmtSeconds, str, withCase } from './shared';
+import { describeFfmpeg, ffmpegInfo } from '../../../platform/tools';
+
+/** Which ffmpeg indexed the evidence, and how its frames become RGB (the one decode path). */
+function decodedBy(e: Evidence): string {
+  if (e.decoder === 'sharp') return 'decoded by libvips (sharp)';
+  const tool = e.ffmpeg ? describeFfmpeg(e.ffmpeg) : 'ffmpeg not recorded (imported before Sightline recorded it: the bundled 2018 build)';
+  return `indexed by ${tool}; RGB: ${e.rgbConversion.matrix.toUpperCase()} ${e.rgbConversion.range} range`;
+}
 
 function describe(e: Evidence): string {
   const media =
     e.kind === 'image'
       ? `image ${e.codec} ${e.width}×${e.height}`
       : `video ${e.codec} in ${e.container.split(',')[0]} ${e.width}×${e.height}, ${e.frameCount} frames, ${e.fps ? `${e.fps.toFixed(3)} fps` : 'fps n/a'}${e.vfr ? ' (variable)' : ''}, ${fmtSeconds(e.duration)}`;
-  return `${media}${e.warnings.length ? ` — DAMAGED: ${e.warnings[0]}` : ''}`;
+  return `${media}${e.warnings.length ? ` — DAMAGED: ${e.warnings[0]}` : ''}
+  ${decodedBy(e)}`;
 }
 
 export const importCmd: Command = {
@@ -82,7 +91,11 @@ export const frameCmd: Command = {
         throw new SightlineError('INVALID_INPUT', `frame index must be a whole number (0–${e.frameCount - 1}), got ${JSON.stringify(indexText)}`);
       }
       const r = await exportFrame(c, e.id, index, str(values, 'out'), ctx.signal);
-      ctx.print({ ok: true, ...r }, `frame ${index} of #${e.id} at ${fmtSeconds(r.frame.time)} (pts ${r.frame.pts}) → ${r.path}\n  sha256 ${r.sha256}\n  decoded-pixels md5 ${r.frame.md5}`);
+      const tool = ffmpegInfo();
+      ctx.print(
+        { ok: true, ...r, ffmpeg: tool, rgbConversion: e.rgbConversion },
+        `frame ${index} of #${e.id} at ${fmtSeconds(r.frame.time)} (pts ${r.frame.pts}) → ${r.path}\n  sha256 ${r.sha256}\n  decoded-pixels md5 ${r.frame.md5}\n  decoded by ${describeFfmpeg(tool)}; RGB: ${e.rgbConversion.matrix.toUpperCase()} ${e.rgbConversion.range} range`,
+      );
     });
   },
 };
