@@ -8,8 +8,9 @@ import { benchEnhance } from './enhance';
 import { benchImaging } from './imaging';
 import { benchImport } from './import';
 import { benchModels } from './models';
+import { benchRealFaces } from './realFaces';
 
-type Bench = { name: string; run: () => Promise<void> };
+type Bench = { name: string; run: () => Promise<void>; onlyWhenNamed?: boolean };
 
 // Each part of the pipeline adds its section here; `npm run bench -- NAME…` runs only those.
 const SECTIONS: Bench[] = [
@@ -18,13 +19,15 @@ const SECTIONS: Bench[] = [
   { name: 'analysis', run: benchAnalysis },
   { name: 'imaging', run: benchImaging },
   { name: 'enhance', run: benchEnhance },
+  // Not in the default run (it analyses four real clips: ~30 min on two cores); `npm run bench -- realfaces`.
+  { name: 'realfaces', run: benchRealFaces, onlyWhenNamed: true },
 ];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   process.stdout.write(`Sightline benchmarks — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, Node ${process.version}, ${new Date().toISOString()}\n`);
   for (const s of SECTIONS) {
-    if (only.length && !only.includes(s.name)) continue;
+    if (only.length ? !only.includes(s.name) : s.onlyWhenNamed) continue;
     await s.run();
   }
 }

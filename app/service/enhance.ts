@@ -1,6 +1,6 @@
 import { resolveEnhanceSettings } from '../../domain/enhance';
 import { getGuardSettings, setGuardThresholds } from '../../core/enhance/guardSettings';
-import { getEnhancement, listEnhancements, listReplays, planSelection, saveSelection, type Enhancement } from '../../core/enhance/records';
+import { getEnhancement, listEnhancements, listReplays, planSelection, selectForEnhancement, type Enhancement } from '../../core/enhance/records';
 import type { CaseHandle } from '../../core/case';
 import type { EnhancementView, enhanceChannels } from '../contract/enhance';
 import { derivedRef, type FeatureHandlers, type ServiceContext } from './context';
@@ -28,8 +28,9 @@ export function enhanceHandlers(s: ServiceContext): FeatureHandlers<keyof typeof
     },
     'enhance:start': (i) => {
       const { handle, jobs } = s.requireCase();
-      const settings = resolveEnhanceSettings({ mode: i.mode, ...(i.scale ? { scale: i.scale } : {}) });
-      const selection = saveSelection(handle, i.trackId, i.frames ? { frames: i.frames } : { best: i.best! });
+      const settings = resolveEnhanceSettings({ mode: i.mode, ...(i.scale ? { scale: i.scale } : {}), ...(i.singleFrame ? { fusion: { belowMinimum: 'single-frame' } } : {}) });
+      const request = i.frames ? { frames: i.frames, ...(i.rule ? { from: { best: i.rule.n } } : {}) } : { best: i.best! };
+      const selection = selectForEnhancement(handle, i.trackId, request, settings);
       return { selection, job: jobs.enqueue('enhance', { trackId: i.trackId, selectionId: selection.id, settings }) };
     },
     'enhance:list': (i) => {

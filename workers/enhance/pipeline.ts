@@ -20,6 +20,10 @@ import { deblock } from './deblock';
 import { fusedPsfSigma } from './deconvolve';
 import { nonLocalMeans } from './denoise';
 import { fuseFrames, type FrameRegistration, type FusionOptions } from './fusion';
+import { LOCAL_FLOW_DEFAULTS } from '../image/register';
+
+/** Tikhonov damping of the local flow (relative to the mean structure-tensor trace): fixed, stated in the record. */
+const LOCAL_DAMPING = LOCAL_FLOW_DEFAULTS.damping;
 import type { EnhanceSettings, Tier } from '../../domain/enhance';
 import { INVESTIGATIVE_LABEL, tierOf } from '../../domain/enhance';
 import { assertJsonParams, type ProcessingStep } from '../../domain/processingStep';
@@ -81,8 +85,14 @@ function round6(v: number): number {
   return Math.round(v * 1e6) / 1e6;
 }
 
-/** Run an enhancement on prepared crops. `reference` indexes `frames`. */
-export async function enhanceCrops(frames: readonly CropFrame[], reference: number, s: EnhanceSettings, onStage?: (stage: string) => void): Promise<EnhanceCoreResult> {
+/** Run an enhancement on prepared crops. `reference` indexes `frames`; `faceBox` is the reference detection in crop pixels. */
+export async function enhanceCrops(
+  frames: readonly CropFrame[],
+  reference: number,
+  s: EnhanceSettings,
+  onStage?: (stage: string) => void,
+  faceBox?: { readonly x: number; readonly y: number; readonly w: number; readonly h: number },
+): Promise<EnhanceCoreResult> {
   if (frames.length === 0) throw new RangeError('no frames to enhance');
   if (reference < 0 || reference >= frames.length) throw new RangeError('reference out of range');
   const steps: ProcessingStep[] = [];
@@ -143,6 +153,26 @@ export async function enhanceCrops(frames: readonly CropFrame[], reference: numb
         : { method: 'richardson-lucy', psfSigma: fusedPsfSigma(fuseScale, deconv.opticalSigma, kernelSigma), iterations: deconv.iterations }
       : null,
     ...(initial ? { initialTransforms: initial } : {}),
+    // Issue 14: exposure normalisation, local registration, the minimum frame count (null / 1 in old records).
+    exposure: s.fusion.exposure ? { maxGain: s.fusion.exposure.maxGain } : null,
+    local: s.fusion.local
+      ? {
+          levels: s.fusion.local.levels,
+          iterations: s.fusion.local.iterations,
+          window: s.fusion.local.window,
+          smoothness: s.fusion.local.smoothness,
+          maxDisplacement: s.fusion.local.maxDisplacement,
+          damping: LOCAL_DAMPING,
+          agreementSigma: s.fusion.local.agreementSigma,
+          agreementScale: s.fusion.local.agreementScale,
+          minAgreement: s.fusion.local.minAgreement,
+        }
+      : null,
+    minFrames: s.fusion.minFrames,
+    // Only a plain fusion may fall back to a single frame; fusion+restore is refused (Restore is the single-frame tool).
+    belowMinimum: s.mode === 'fusion' ? s.fusion.belowMinimum : 'refuse',
+    labels: frames.map((f) => f.frame),
+    ...(faceBox ? { faceRegion: faceBox } : {}),
   };
   onStage?.('fuse');
   const fused = fuseFrames(crops, options);

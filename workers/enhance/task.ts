@@ -181,8 +181,10 @@ export async function runEnhance(raw: unknown, ctx: TaskContext): Promise<Enhanc
   const used = s.mode === 'restore' ? [p.reference] : p.frames.map((_, i) => i);
   const frames = used.map((i) => p.frames[i]!);
   const reference = used.indexOf(p.reference);
+  // One bar over the whole task, with the stage named: decode (one step per frame), then the enhancement itself,
+  // the identity guard and storing the images.
   const total = frames.length + 3;
-  ctx.progress('enhance', 0, total, 'steps');
+  ctx.progress('decode', 0, total, 'steps');
 
   const win = cropWindows(frames, reference, s.margin);
   const crops: CropFrame[] = [];
@@ -205,14 +207,17 @@ export async function runEnhance(raw: unknown, ctx: TaskContext): Promise<Enhanc
       outsideFraction: r6(outsideFraction(origin, win.w, win.h, p.frameWidth, p.frameHeight)),
       landmarks: landmarks.map(([x, y]) => [r6(x), r6(y)]),
     });
-    ctx.progress('enhance', k + 1, total, 'steps');
+    ctx.progress('decode', k + 1, total, 'steps');
   }
   lap('decodeAndCrop');
   check();
 
-  const core = await enhanceCrops(crops, reference, s);
+  const rb0 = frames[reference]!.box;
+  const ro0 = win.origins[reference]!;
+  const faceBox = { x: rb0.x - ro0[0], y: rb0.y - ro0[1], w: rb0.w, h: rb0.h };
+  const core = await enhanceCrops(crops, reference, s, (stage) => ctx.progress(stage, frames.length, total, 'steps'), faceBox);
   lap('enhance');
-  ctx.progress('enhance', frames.length + 1, total, 'steps');
+  ctx.progress('guard', frames.length + 1, total, 'steps');
   check();
 
   // Landmarks on the result, inside the reference box mapped onto the output grid (box edges scale by `scale`).
@@ -230,9 +235,10 @@ export async function runEnhance(raw: unknown, ctx: TaskContext): Promise<Enhanc
     sourceFaceWidth: rb.w,
     blockOffset: blockPhase(ro, 8),
     thresholds: p.thresholds,
+    resolution: s.guard.resolution === 'effective-detail' ? { from: 'effective-detail', minEffectiveFaceWidth: s.guard.minEffectiveFaceWidth } : { from: 'box-width' },
   });
   lap('guard');
-  ctx.progress('enhance', frames.length + 2, total, 'steps');
+  ctx.progress('store', frames.length + 2, total, 'steps');
   check();
 
   const output = await store(p.derivedDir, core.image);
@@ -275,7 +281,7 @@ export async function runEnhance(raw: unknown, ctx: TaskContext): Promise<Enhanc
     timings,
   };
   lap('store');
-  ctx.progress('enhance', total, total, 'steps');
+  ctx.progress('store', total, total, 'steps');
   return result;
 }
 

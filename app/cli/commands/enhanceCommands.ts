@@ -10,7 +10,9 @@
 import type { Command } from '../command';
 import { listTracks } from '../../../core/analysis/results';
 import { getGuardSettings, setGuardThresholds } from '../../../core/enhance/guardSettings';
-import { getEnhancement, listEnhancements, saveSelection, type Enhancement } from '../../../core/enhance/records';
+import { getEnhancement, listEnhancements, selectForEnhancement, type Enhancement } from '../../../core/enhance/records';
+import { describeFfmpeg } from '../../../platform/tools';
+import { GUARD_PASS_MEANING } from '../../../domain/identity';
 import { SightlineError } from '../../../domain/errors';
 import type { CaseHandle } from '../../../core/case';
 import { ENHANCE_MODES, resolveEnhanceSettings, type EnhanceMode } from '../../../domain/enhance';
@@ -44,15 +46,17 @@ function resolveTrack(c: CaseHandle, raw: string): number {
   return t.id;
 }
 
-/** The lines every view of a result shows: tier label, guard verdict (a warning when it fails), numbers. */
+/** The lines every view of a result shows: what was done, tier label, the guard in words (a warning when it fails), numbers. */
 export function describeEnhancement(e: Enhancement, detail = false): string {
   const g = e.guard;
+  const t = e.guardText;
   const verdict =
-    g.verdict === 'pass'
-      ? `guard: PASS — quality ${g.quality.value.toFixed(3)} > ${g.thresholds.minQuality}, identity similarity ${g.similarity.toFixed(3)} > ${g.thresholds.minSimilarity} (cosine ${g.cosine.toFixed(4)})`
-      : `⚠ guard: FAIL — ${g.reasons.join('; ')} (cosine ${g.cosine.toFixed(4)}). Shown for the record: NOT a reliable image of the face.`;
+    t.outcome === 'no-drift'
+      ? `guard: ${t.headline} (cosine ${g.cosine.toFixed(4)})`
+      : `⚠ guard: ${t.headline} (cosine ${g.cosine.toFixed(4)}). Shown for the record: NOT a reliable image of the face.`;
+  const tool = (e.runtime.ffmpeg as { version: string; source: string; path: string } | undefined) ?? null;
   const lines = [
-    `enhancement ${e.id}  track ${e.trackId}  evidence #${e.evidenceId}  ${e.mode} ×${e.scale}  ${e.outputWidth}×${e.outputHeight}  ${e.createdAt} by ${e.createdBy}`,
+    `enhancement ${e.id}  track ${e.trackId}  evidence #${e.evidenceId}  ${e.title}  ${e.outputWidth}×${e.outputHeight}  ${e.createdAt} by ${e.createdBy}`,
     `  ${e.tier === 'evidential' ? 'EVIDENTIAL' : 'INVESTIGATIVE'}: ${e.tierLabel}`,
     `  frames ${e.frames.join(', ')} (reference ${e.referenceFrame}); ${e.acceptedFrames} fused, ${e.rejectedFrames} rejected`,
     `  ${verdict}`,
@@ -60,14 +64,21 @@ export function describeEnhancement(e: Enhancement, detail = false): string {
   ];
   if (detail) {
     const q = g.quality.components;
+    lines.push(`  what a pass means: ${t.meaning}`);
     lines.push(
       `  quality components: resolution ${q.resolution.toFixed(3)}, sharpness ${q.sharpness.toFixed(3)}, noise ${q.noise.toFixed(3)}, blockiness ${q.blockiness.toFixed(3)}, stability ${q.stability.toFixed(3)}`,
     );
+    if (g.sourceDetail) {
+      lines.push(
+        `  source detail: face ${g.sourceDetail.faceWidth.toFixed(0)} px wide, ~${g.sourceDetail.effectiveFaceWidth.toFixed(0)} px of real detail (footage upscaled ×${g.sourceDetail.factor} by the round-trip estimate)`,
+      );
+    }
     for (const r of e.registrations ?? []) {
       if (!r.accepted) lines.push(`  rejected frame ${r.frame}: ${r.reasons.map((x) => x.detail).join('; ')} (residual ${r.residualMad.toFixed(4)})`);
     }
     lines.push('  steps:', ...e.steps.map((s, i) => `    ${i + 1}. ${s.operation} — ${s.method}`));
     lines.push('  models:', ...e.models.map((m) => `    ${m.id} ${m.sha256} (${m.use})`));
+    lines.push(`  decoded by ${tool ? describeFfmpeg(tool) : 'ffmpeg (not recorded: made before Sightline recorded it)'}`);
   }
   return lines.join('\n');
 }
@@ -75,9 +86,16 @@ export function describeEnhancement(e: Enhancement, detail = false): string {
 export const enhanceCmd: Command = {
   path: ['enhance'],
   summary: 'enhance the face of a track: fusion (evidential) or restoration (investigative), with the identity guard (audited)',
-  usage: `enhance DIR --track ID|EVIDENCE/N [--frames 3,7,12 | --best N] --mode ${ENHANCE_MODES.join('|')} [--scale 2|4]`,
+  usage: `enhance DIR --track ID|EVIDENCE/N [--frames 3,7,12 | --best N] --mode ${ENHANCE_MODES.join('|')} [--scale 2|4] [--single-frame]`,
   positionals: [1, 1],
-  options: { track: { type: 'string' }, frames: { type: 'string' }, best: { type: 'string' }, mode: { type: 'string' }, scale: { type: 'string' } },
+  options: {
+    track: { type: 'string' },
+    frames: { type: 'string' },
+    best: { type: 'string' },
+    mode: { type: 'string' },
+    scale: { type: 'string' },
+    'single-frame': { type: 'boolean' },
+  },
   async run([dir], values: Values, ctx) {
     const trackRaw = str(values, 'track');
     if (trackRaw === undefined) throw new SightlineError('INVALID_INPUT', '--track is required: a track id (`sightline tracks DIR EVIDENCE --json`), or EVIDENCE/N for track N of an evidence item');
@@ -96,11 +114,13 @@ export const enhanceCmd: Command = {
     } else {
       request = { best: positiveInt(bestRaw, '--best', 64) ?? 16 };
     }
-    const settings = resolveEnhanceSettings({ mode: mode as EnhanceMode, scale: Number(scaleRaw) });
+    const singleFrame = values['single-frame'] === true;
+    if (singleFrame && mode !== 'fusion') throw new SightlineError('INVALID_INPUT', '--single-frame applies to --mode fusion only (Restore already works on one frame)');
+    const settings = resolveEnhanceSettings({ mode: mode as EnhanceMode, scale: Number(scaleRaw), ...(singleFrame ? { fusion: { belowMinimum: 'single-frame' } } : {}) });
     return withCase(dir!, values, async (c) => {
       const trackId = resolveTrack(c, trackRaw);
       const t0 = performance.now();
-      const selection = saveSelection(c, trackId, request);
+      const selection = selectForEnhancement(c, trackId, request, settings);
       const done = await runJobInProcess(c, ctx, 'enhance', { trackId, selectionId: selection.id, settings });
       const rec = done.result;
       const e = getEnhancement(c, rec.enhancementId);
@@ -122,13 +142,14 @@ export const replayCmd: Command = {
       const rec = getEnhancement(c, id);
       const done = await runJobInProcess(c, ctx, 'replay', { enhancementId: id });
       const r = done.result;
-      ctx.print({ ok: r.matches, replay: r, enhancement: { id: rec.id, tier: rec.tier, tierLabel: rec.tierLabel } }, () =>
+      ctx.print({ ok: r.matches, replay: r, enhancement: { id: rec.id, title: rec.title, tier: rec.tier, tierLabel: rec.tierLabel } }, () =>
         [
-          `replay of enhancement ${id} (${rec.mode} ×${rec.scale}, ${rec.tierLabel}):`,
+          `replay of enhancement ${id} (${rec.title}, ${rec.tierLabel}):`,
           `  recorded output ${r.recordedSha256}`,
           `  replayed output ${r.outputSha256}`,
           r.matches ? '  MATCH: the output was reproduced bit for bit from the original evidence' : '  MISMATCH: the replay produced a different output',
           `  input crops ${r.details.inputsMatch ? 'identical' : `DIFFER (${r.details.inputMismatches.map((m) => `frame ${m.frame}`).join(', ')})`}; contribution maps ${r.details.contributionsMatch ? 'identical' : 'DIFFER'}; guard numbers ${r.details.guardMatches ? 'identical' : 'DIFFER'}`,
+          `  decoded by ${r.details.runtime.ffmpeg ? describeFfmpeg(r.details.runtime.ffmpeg as { version: string; source: string; path: string }) : 'ffmpeg (not recorded)'}`,
         ].join('\n'),
       );
       return r.matches ? 0 : 1;
@@ -167,7 +188,7 @@ export const guardCmd: Command = {
         ? setGuardThresholds(c, { ...(minQuality !== undefined ? { minQuality } : {}), ...(minSimilarity !== undefined ? { minSimilarity } : {}) }, str(values, 'reason'))
         : getGuardSettings(c);
       ctx.print({ ok: true, guard: s, changed }, () =>
-        `identity guard: pass when quality > ${s.minQuality} and identity similarity > ${s.minSimilarity}${s.updatedAt ? ` (set ${s.updatedAt} by ${s.updatedBy})` : ' (defaults)'}${changed ? '\n  changed (audited as settings.guard)' : ''}`,
+        `identity guard: pass when quality > ${s.minQuality} and identity similarity > ${s.minSimilarity}${s.updatedAt ? ` (set ${s.updatedAt} by ${s.updatedBy})` : ' (defaults)'}${changed ? '\n  changed (audited as settings.guard)' : ''}\n  ${GUARD_PASS_MEANING}`,
       );
     });
   },
