@@ -132,7 +132,7 @@ export const GUARD_BADGE: Readonly<Record<GuardOutcome, string>> = Object.freeze
 
 /** One sentence stating the outcome with its numbers (CLI, Compare view, report). */
 export function guardHeadline(g: GuardNumbers): string {
-  const sim = `identity similarity ${g.similarity.toFixed(3)} to its source (drift below ${g.thresholds.minSimilarity})`;
+  const sim = `identity similarity ${g.similarity.toFixed(3)} to its source; ≤ ${g.thresholds.minSimilarity} would be drift`;
   const outcome = guardOutcome(g);
   switch (outcome) {
     case 'too-poor':

@@ -20,6 +20,8 @@ export interface EnhancementView extends Enhancement {
     readonly contributions: ReadonlyArray<{ readonly frame: number; readonly media: MediaRef }>;
   };
   readonly replays: ReplayRecord[];
+  /** The track's ordinal in its run and its investigator-given name (null when unnamed). */
+  readonly track: { readonly ordinal: number; readonly name: string | null };
 }
 
 export interface SelectionPreview {

@@ -19,6 +19,7 @@ import { enhanceChannels } from './enhance';
 import { evidenceChannels } from './evidence';
 import { frameChannels } from './frames';
 import { jobChannels, type Job, type JobProgressEvent } from './jobs';
+import { trackNameChannels } from './trackNames';
 
 export * from './analysis';
 export * from './app';
@@ -30,6 +31,7 @@ export * from './enhance';
 export * from './evidence';
 export * from './frames';
 export * from './jobs';
+export * from './trackNames';
 export type { ErrorInfo };
 
 export const channels = {
@@ -42,6 +44,7 @@ export const channels = {
   ...jobChannels,
   ...analysisChannels,
   ...enhanceChannels,
+  ...trackNameChannels,
 } as const;
 
 export type Channels = typeof channels;

@@ -22,6 +22,7 @@ import { enhanceHandlers } from './enhance';
 import { evidenceHandlers } from './evidence';
 import { frameHandlers } from './frames';
 import { jobHandlers } from './jobs';
+import { trackNameHandlers } from './trackNames';
 
 export type { Shell } from './context';
 
@@ -56,6 +57,7 @@ export class AppService {
       ...jobHandlers(s),
       ...analysisHandlers(s),
       ...enhanceHandlers(s),
+      ...trackNameHandlers(s),
     };
   }
 

@@ -4,6 +4,8 @@ import { getEnhancement, listEnhancements, listReplays, planSelection, selectFor
 import type { CaseHandle } from '../../core/case';
 import type { EnhancementView, enhanceChannels } from '../contract/enhance';
 import { derivedRef, type FeatureHandlers, type ServiceContext } from './context';
+import { getTrack } from '../../core/analysis/results';
+import { trackName } from '../../core/tracks/names';
 
 export function enhancementView(c: CaseHandle, e: Enhancement): EnhancementView {
   return {
@@ -17,6 +19,7 @@ export function enhancementView(c: CaseHandle, e: Enhancement): EnhancementView 
       contributions: (e.contributions ?? []).map((x) => ({ frame: x.frame, media: derivedRef(x.map.sha256) })),
     },
     replays: listReplays(c, e.id),
+    track: { ordinal: getTrack(c, e.trackId).track.ordinal, name: trackName(c, e.trackId) },
   };
 }
 

@@ -67,8 +67,8 @@ export function App() {
           <CurrentView view={view} />
         </ErrorBoundary>
       </main>
-      <PathPicker />
       <Toasts />
+      <PathPicker />
     </div>
   );
 }

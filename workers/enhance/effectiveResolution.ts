@@ -13,11 +13,13 @@
  * crop pixels; faces are self-similar across sizes, so the loss depends on k/W), and the upscale factor is the
  * largest k whose loss is below `PREDICTED_FRACTION` of that. Effective face width = W / factor.
  *
- * Calibrated on ORL development faces (s1–s6, portrait 1; native 12–96 px, and 12–24 px faces upscaled ×2/×4/×8
- * by nearest-neighbour and bicubic, each through H.264 CRF 28): every native face gave factor 1 and every
- * upscaled face its true factor (in-sample; workers/enhance/effectiveResolution.test.ts re-checks it on other
- * portraits and on upscaled clips). A blurred or heavily compressed face is also found to carry less detail than
- * its width — which is what the guard's resolution component should measure.
+ * Calibrated on ORL development faces (in-sample): s1–s6, portrait 1, native 12–96 px and 12–24 px faces upscaled
+ * ×2/×4/×8 by nearest-neighbour and bicubic (ratios at the true factor 0.12–0.22); then all 20 people × 3 portraits
+ * at 24, 40 and 64 px native (ratio ≥ 0.32 at 24–40 px over the factors tried; at 64 px — the ORL photographs'
+ * own resolution, already soft — one portrait of 60 fell to 0.20 and reads as ×2). Each through H.264 CRF 28.
+ * workers/enhance/effectiveResolution.test.ts re-checks it on fixture portraits and on upscaled clips. A blurred
+ * or heavily compressed face is also found to carry less detail than its width — which is what the guard's
+ * resolution component should measure.
  */
 import { createImage, toGray, type Image } from '../image/image';
 import { downsampleBox, resizeBicubic } from '../image/filters';
@@ -28,7 +30,13 @@ export const EFFECTIVE_RESOLUTION = Object.freeze({
   /** Native faces lose about this × k/W of their luma variance in a ×k round trip. */
   nativeLossPerRatio: 0.6,
   /** A round trip that loses less than this fraction of a native face's loss "predicts" the crop. */
-  predictedFraction: 0.3,
+  predictedFraction: 0.25,
+  /**
+   * Only factors that leave at least this many coarse pixels across the face are tried: below that the native
+   * model (loss ∝ k/W) no longer holds (a round trip cannot lose more than the image's variance), and a face with
+   * fewer than 10 px of real detail is far below "too poor to enhance" anyway.
+   */
+  minCoarseFaceWidth: 10,
   /** The crop's interior only: a border of k pixels is skipped (bicubic's edge handling is not the question). */
   method: 'downscale–upscale round trip (area down, nearest and bicubic up, every phase), loss relative to native ORL faces',
 });
@@ -101,6 +109,7 @@ export function effectiveResolution(crop: Image, faceWidth: number): EffectiveRe
   variance /= gray.data.length;
   const c = EFFECTIVE_RESOLUTION;
   const ratios = c.factors.map((k) => {
+    if (faceWidth / k < c.minCoarseFaceWidth) return { k, ratio: null };
     const loss = roundTripLoss(gray, k);
     if (loss === null || !(variance > 0) || !(faceWidth > 0)) return { k, ratio: null };
     return { k, ratio: loss / variance / (c.nativeLossPerRatio * (k / faceWidth)) };

@@ -11,6 +11,8 @@ import { isJobOfKind } from '../../../core/jobKinds';
 import { listJobs } from '../../../core/jobs';
 import { fmtSeconds, runJobInProcess, shortHash, str, withCase } from './shared';
 import { describeFfmpeg } from '../../../platform/tools';
+import { trackNames } from '../../../core/tracks/names';
+import { trackTitle, trackWords } from '../../../domain/tracks';
 
 function intOption(values: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const raw = str(values as Parameters<typeof str>[0], key);
@@ -20,9 +22,9 @@ function intOption(values: Record<string, unknown>, key: string, min: number, ma
   return n;
 }
 
-function describeTrack(t: TrackSummary): string {
+function describeTrack(t: TrackSummary, name: string | null = null): string {
   const best = t.best.map((d) => `${d.frame} (q ${d.quality.toFixed(2)})`).join(', ');
-  return `  track ${String(t.ordinal).padStart(3)}  frames ${t.firstFrame}–${t.lastFrame}  ${t.detections} detection(s)  face ${t.medianWidth.toFixed(0)} px (max ${t.maxWidth.toFixed(0)})  best: ${best}`;
+  return `  ${trackTitle({ ordinal: t.ordinal, name }).padEnd(10)}  id ${t.id}  frames ${t.firstFrame}–${t.lastFrame}: ${trackWords(t)} (max ${t.maxWidth.toFixed(0)} px)  best: ${best}`;
 }
 
 function describeRun(r: AnalysisRun): string {
@@ -57,7 +59,7 @@ export const analyzeCmd: Command = {
         [
           `analysed #${e.id} ${e.originalName}: ${rec.framesAnalysed} frames in ${fmtSeconds(seconds)} (${(rec.framesAnalysed / seconds).toFixed(2)} frames/s)`,
           describeRun(run!),
-          ...tracks.map(describeTrack),
+          ...tracks.map((t) => describeTrack(t)),
         ].join('\n'),
       );
     });
@@ -76,8 +78,11 @@ export const tracksCmd: Command = {
     await withCase(dir!, values, (c) => {
       const e = findEvidence(c, ref!);
       const { run, tracks } = listTracks(c, e.id, { ...(runId ? { runId } : {}), best });
-      ctx.print({ ok: true, evidenceId: e.id, run, tracks }, () =>
-        run ? [`#${e.id} ${e.originalName}: ${describeRun(run)}`, ...tracks.map(describeTrack)].join('\n') : `#${e.id} ${e.originalName} has not been analysed (sightline analyze DIR ${e.id})`,
+      const names = trackNames(c, tracks.map((t) => t.id));
+      ctx.print({ ok: true, evidenceId: e.id, run, tracks: tracks.map((t) => ({ ...t, name: names.get(t.id) ?? null })) }, () =>
+        run
+          ? [`#${e.id} ${e.originalName}: ${describeRun(run)}`, ...tracks.map((t) => describeTrack(t, names.get(t.id) ?? null))].join('\n')
+          : `#${e.id} ${e.originalName} has not been analysed (sightline analyze DIR ${e.id})`,
       );
     });
   },

@@ -13,6 +13,9 @@ import { getGuardSettings, setGuardThresholds } from '../../../core/enhance/guar
 import { getEnhancement, listEnhancements, selectForEnhancement, type Enhancement } from '../../../core/enhance/records';
 import { describeFfmpeg } from '../../../platform/tools';
 import { GUARD_PASS_MEANING } from '../../../domain/identity';
+import { nameTrack, trackName } from '../../../core/tracks/names';
+import { trackTitle } from '../../../domain/tracks';
+import { getTrack } from '../../../core/analysis/results';
 import { SightlineError } from '../../../domain/errors';
 import type { CaseHandle } from '../../../core/case';
 import { ENHANCE_MODES, resolveEnhanceSettings, type EnhanceMode } from '../../../domain/enhance';
@@ -35,7 +38,7 @@ function fraction(raw: string | undefined, what: string): number | undefined {
 }
 
 /** `--track 17` (a track id) or `--track 2/3` (track 3, as `sightline tracks` numbers them, of evidence 2's newest run). */
-function resolveTrack(c: CaseHandle, raw: string): number {
+export function resolveTrack(c: CaseHandle, raw: string): number {
   const id = /^\s*(\d+)\s*$/.exec(raw);
   if (id) return positiveInt(id[1], '--track')!;
   const pair = /^\s*(\d+)\s*[/:]\s*(\d+)\s*$/.exec(raw);
@@ -46,8 +49,12 @@ function resolveTrack(c: CaseHandle, raw: string): number {
   return t.id;
 }
 
+function trackOf(c: CaseHandle, trackId: number): { ordinal: number; name: string | null } {
+  return { ordinal: getTrack(c, trackId).track.ordinal, name: trackName(c, trackId) };
+}
+
 /** The lines every view of a result shows: what was done, tier label, the guard in words (a warning when it fails), numbers. */
-export function describeEnhancement(e: Enhancement, detail = false): string {
+export function describeEnhancement(e: Enhancement, detail = false, track?: { ordinal: number; name: string | null }): string {
   const g = e.guard;
   const t = e.guardText;
   const verdict =
@@ -56,7 +63,7 @@ export function describeEnhancement(e: Enhancement, detail = false): string {
       : `⚠ guard: ${t.headline} (cosine ${g.cosine.toFixed(4)}). Shown for the record: NOT a reliable image of the face.`;
   const tool = (e.runtime.ffmpeg as { version: string; source: string; path: string } | undefined) ?? null;
   const lines = [
-    `enhancement ${e.id}  track ${e.trackId}  evidence #${e.evidenceId}  ${e.title}  ${e.outputWidth}×${e.outputHeight}  ${e.createdAt} by ${e.createdBy}`,
+    `enhancement ${e.id}  ${track ? `${trackTitle(track)}, id ${e.trackId}` : `track ${e.trackId}`}  evidence #${e.evidenceId}  ${e.title}  ${e.outputWidth}×${e.outputHeight}  ${e.createdAt} by ${e.createdBy}`,
     `  ${e.tier === 'evidential' ? 'EVIDENTIAL' : 'INVESTIGATIVE'}: ${e.tierLabel}`,
     `  frames ${e.frames.join(', ')} (reference ${e.referenceFrame}); ${e.acceptedFrames} fused, ${e.rejectedFrames} rejected`,
     `  ${verdict}`,
@@ -125,7 +132,7 @@ export const enhanceCmd: Command = {
       const rec = done.result;
       const e = getEnhancement(c, rec.enhancementId);
       const seconds = (performance.now() - t0) / 1000;
-      ctx.print({ ok: true, job: done, selection, enhancement: e, seconds }, () => `${describeEnhancement(e, true)}\n  done in ${fmtSeconds(seconds)}`);
+      ctx.print({ ok: true, job: done, selection, enhancement: e, seconds }, () => `${describeEnhancement(e, true, trackOf(c, e.trackId))}\n  done in ${fmtSeconds(seconds)}`);
       return undefined;
     });
   },
@@ -168,7 +175,27 @@ export const enhancementsCmd: Command = {
     const id = positiveInt(str(values, 'id'), '--id');
     await withCase(dir!, values, (c) => {
       const list = id !== undefined ? [getEnhancement(c, id)] : listEnhancements(c, trackId !== undefined ? { trackId } : {});
-      ctx.print({ ok: true, enhancements: list }, () => (list.length === 0 ? 'No enhancements yet.' : list.map((e) => describeEnhancement(e, id !== undefined)).join('\n\n')));
+      ctx.print({ ok: true, enhancements: list }, () => (list.length === 0 ? 'No enhancements yet.' : list.map((e) => describeEnhancement(e, id !== undefined, trackOf(c, e.trackId))).join('\n\n')));
+    });
+  },
+};
+
+export const trackNameCmd: Command = {
+  path: ['track', 'name'],
+  summary: 'name a face track ("suspect 1"; an empty name clears it); shown wherever the track appears (audited)',
+  usage: 'track name DIR --track ID|EVIDENCE/N NAME',
+  positionals: [2, 2],
+  options: { track: { type: 'string' } },
+  async run([dir, name], values: Values, ctx) {
+    const trackRaw = str(values, 'track');
+    if (trackRaw === undefined) throw new SightlineError('INVALID_INPUT', '--track is required: a track id, or EVIDENCE/N for track N of an evidence item');
+    await withCase(dir!, values, (c) => {
+      const change = nameTrack(c, resolveTrack(c, trackRaw), name!);
+      ctx.print({ ok: true, ...change }, () =>
+        change.name === change.previous
+          ? `track ${change.trackId} is already ${change.name ? `named "${change.name}"` : 'unnamed'}; nothing changed`
+          : `track ${change.trackId}: ${change.name ? `named "${change.name}"` : 'name cleared'}${change.previous ? ` (was "${change.previous}")` : ''} (audited as track.name)`,
+      );
     });
   },
 };

@@ -76,10 +76,11 @@ export function EvidenceTable({ evidence, onOpen }: Props) {
             </td>
             <td>{e.kind}</td>
             <td className="hash">
-              <span className="mono" title={e.sha256}>
+              <span className="mono" title={`SHA-256 ${e.sha256}\nMD5 ${e.md5}`}>
                 {shortHash(e.sha256)}…
               </span>
               <CopyButton value={e.sha256} label={`SHA-256 of ${e.originalName}`} />
+              <CopyButton value={e.md5} label={`MD5 of ${e.originalName}`} />
             </td>
             <td className="num">{e.kind === 'video' ? duration(e.duration) : '—'}</td>
             <td className="num">{e.frameCount}</td>
@@ -89,7 +90,7 @@ export function EvidenceTable({ evidence, onOpen }: Props) {
             </td>
             <td>{e.codec}</td>
             <td className="num">{bytes(e.size)}</td>
-            <td title={`${e.importedAt} by ${e.importedBy}`}>{dateTime(e.importedAt)}</td>
+            <td title={`${e.importedAt} (UTC) by ${e.importedBy}${e.ffmpeg ? `; indexed by ffmpeg ${e.ffmpeg.version} (${e.ffmpeg.source})` : ''}`}>{dateTime(e.importedAt)}</td>
           </tr>
         ))}
       </tbody>

@@ -8,39 +8,61 @@ import { useFaces } from '../stores/facesStore';
 import { isActive, useJobs } from '../stores/jobsStore';
 import { attempt, toastError } from '../stores/toastStore';
 import { ProgressBar } from './ProgressBar';
+import { TrackName } from './TrackName';
+import { useApp } from '../stores/appStore';
+import { trackTitle, trackWords } from '../../../domain/tracks';
 
-function TrackCard({ track, selected }: { readonly track: TrackView; readonly selected: boolean }) {
+/** A stable empty list: a selector must not return a new array on every call (zustand re-renders on identity). */
+const NO_TRACKS: readonly TrackView[] = [];
+
+function TrackCard({ track, selected, evidenceId }: { readonly track: TrackView; readonly selected: boolean; readonly evidenceId: number }) {
   const best = track.best[0];
+  const navigate = useApp((s) => s.navigate);
   const jump = (): void => {
     useFaces.getState().select(track.id);
     useClip.getState().goTo(track.bestFrame);
   };
   return (
     <li>
-      <button
-        type="button"
-        className={`track-card ${selected ? 'active' : ''}`}
-        data-testid="track"
-        data-track={track.ordinal}
-        data-best-frame={track.bestFrame}
-        onClick={jump}
-        title={`Track ${track.ordinal}: frames ${track.firstFrame}–${track.lastFrame}, ${track.detections} detections. Best frames: ${track.best.map((d) => `${d.frame} (quality ${d.quality.toFixed(2)})`).join(', ')}. Click to show its best frame.`}
-      >
-        <span className="track-thumbs">
-          {track.best.map((d) => (
-            <img key={d.id} src={mediaUrl(d.crop)} alt={`track ${track.ordinal}, frame ${d.frame}`} width={56} height={56} draggable={false} />
-          ))}
-        </span>
+      <div className={`track-card ${selected ? 'active' : ''}`}>
+        <button
+          type="button"
+          className="track-card-pick"
+          data-testid="track"
+          data-track={track.ordinal}
+          data-track-id={track.id}
+          data-best-frame={track.bestFrame}
+          onClick={jump}
+          title={`${trackTitle(track)}: frames ${track.firstFrame}–${track.lastFrame}, ${track.detections} detections. Best frames: ${track.best.map((d) => `${d.frame} (quality ${d.quality.toFixed(2)})`).join(', ')}. Click to show its best frame.`}
+        >
+          <span className="track-thumbs">
+            {track.best.map((d) => (
+              <img key={d.id} src={mediaUrl(d.crop)} alt={`${trackTitle(track)}, frame ${d.frame}`} width={56} height={56} draggable={false} />
+            ))}
+          </span>
+        </button>
         <span className="track-meta">
-          <strong>Track {track.ordinal}</strong>
+          <TrackName ordinal={track.ordinal} name={track.name} onRename={(name) => useFaces.getState().rename(track.id, name)} />
           <span className="mono">
-            {track.firstFrame}–{track.lastFrame}
+            frames {track.firstFrame}–{track.lastFrame}
           </span>
-          <span className="muted">
-            {track.detections}× · {Math.round(track.medianWidth)} px · best {track.bestFrame} ({best ? best.quality.toFixed(2) : '—'})
+          <span className="muted" data-testid="track-words">
+            {trackWords(track)} (quality {best ? best.quality.toFixed(2) : '—'})
           </span>
+          <button
+            type="button"
+            className="small"
+            data-testid="track-enhance"
+            title={`Open ${trackTitle(track)} in the Enhance view`}
+            onClick={() => {
+              useFaces.getState().select(track.id);
+              navigate({ name: 'track', evidenceId, trackId: track.id });
+            }}
+          >
+            Enhance…
+          </button>
         </span>
-      </button>
+      </div>
     </li>
   );
 }
@@ -51,7 +73,7 @@ function TrackCard({ track, selected }: { readonly track: TrackView; readonly se
  */
 export function FacesPanel({ evidenceId }: { readonly evidenceId: number }) {
   const run = useFaces((s) => (s.evidenceId === evidenceId ? s.run : null));
-  const tracks = useFaces((s) => (s.evidenceId === evidenceId ? s.tracks : []));
+  const tracks = useFaces((s) => (s.evidenceId === evidenceId ? s.tracks : NO_TRACKS));
   const loading = useFaces((s) => s.loading);
   const showBoxes = useFaces((s) => s.showBoxes);
   const selected = useFaces((s) => s.selected);
@@ -120,7 +142,7 @@ export function FacesPanel({ evidenceId }: { readonly evidenceId: number }) {
       {tracks.length > 0 ? (
         <ul className="track-list" data-testid="track-list">
           {tracks.map((t) => (
-            <TrackCard key={t.id} track={t} selected={t.id === selected} />
+            <TrackCard key={t.id} track={t} selected={t.id === selected} evidenceId={evidenceId} />
           ))}
         </ul>
       ) : (
