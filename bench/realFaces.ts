@@ -10,7 +10,8 @@
  * audio dropped), made with the ffmpeg the app resolves. Identity reference per degraded track: the matching
  * track in the undegraded clip (box overlap on common frames, majority vote) and its highest-quality detection's
  * embedding (the analysis's own aligned 150 px chip). Each degraded track with ≥ 12 detections and best quality
- * ≥ 0.4 gets "best 8" (the app's spread rule) and a fusion ×4 both ways.
+ * ≥ 0.4 gets "best 8" (the app's spread rule) and a fusion ×4 both ways. The source crop and both results are
+ * aligned on the same points (the reference detection's landmarks) before they are embedded.
  *
  * `npm run bench -- realfaces`. The case (analyses included) is kept in $SIGHTLINE_BENCH_WORK (default
  * <tmp>/sightline-bench-realfaces) and reused by later runs; delete it to start over.
@@ -33,6 +34,7 @@ import { derivedPath } from '../core/derived';
 import { WorkerPool } from '../workers/pool';
 import { cosineSimilarity, embedFaces } from '../workers/faces/embed';
 import { fromBytes } from '../workers/image/image';
+import { alignFace, type Landmarks5 } from '../workers/faces/align';
 import { EnhanceSettings, resolveEnhanceSettings } from '../domain/enhance';
 import { identitySimilarity } from '../domain/identity';
 import { heading } from './util';
@@ -67,9 +69,16 @@ function embeddingOf(c: CaseHandle, detectionId: number): Float32Array {
   return new Float32Array(new Uint8Array(r.embedding).buffer);
 }
 
-async function chipEmbedding(c: CaseHandle, sha: string): Promise<Float32Array> {
+/**
+ * The embedding of an image of the face aligned on the REFERENCE DETECTION's five landmarks (mapped onto its grid),
+ * the same points for the source crop and for every result: the landmark network re-run on each result would
+ * frame the faces differently and put its own noise into a before/after comparison.
+ */
+async function alignedEmbedding(c: CaseHandle, sha: string, landmarks: ReadonlyArray<readonly [number, number]>, scale: number): Promise<Float32Array> {
   const { data, info } = await sharp(derivedPath(c, sha)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const [e] = await embedFaces([fromBytes(data, info.width, info.height, 3)]);
+  const off = (scale - 1) / 2;
+  const lm = landmarks.map(([x, y]) => [scale * x + off, scale * y + off] as [number, number]) as unknown as Landmarks5;
+  const [e] = await embedFaces([alignFace(fromBytes(data, info.width, info.height, 3), lm, 150).crop]);
   return e!;
 }
 
@@ -162,8 +171,9 @@ export async function benchRealFaces(): Promise<void> {
             continue;
           }
           const e = getEnhancement(c, r.result.enhancementId);
-          const sim = identitySimilarity(cosineSimilarity(await chipEmbedding(c, e.guard.enhancedChip), reference));
-          sourceSim ??= identitySimilarity(cosineSimilarity(await chipEmbedding(c, e.guard.sourceChip), reference));
+          const refLandmarks = e.inputs.find((i) => i.frame === e.referenceFrame)!.landmarks;
+          const sim = identitySimilarity(cosineSimilarity(await alignedEmbedding(c, e.outputSha256, refLandmarks, e.scale), reference));
+          sourceSim ??= identitySimilarity(cosineSimilarity(await alignedEmbedding(c, e.sourceSha256, refLandmarks, 1), reference));
           results[variant] = { frames: `${e.acceptedFrames}/${e.frames.length}`, sim, accepted: e.acceptedFrames };
         }
         totals.tracks++;

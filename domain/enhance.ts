@@ -140,7 +140,7 @@ export const EnhanceSettings = z
      * landmarks on 20–30 px H.264 faces are off by 1–2 px or worse, so the similarity's rotation and scale add
      * noise: on ORL probes it rejected more frames and fused slightly worse than the centroid (bench/enhance.ts).
      */
-    initialTransforms: z.enum(['landmarks', 'centroid', 'none']).default('centroid'),
+    initialTransforms: z.enum(['landmarks', 'centroid', 'box', 'none']).default('centroid'),
     /** Per-frame H.264/JPEG deblocking before fusion (block grid phase from the crop origin), or null. */
     deblock: Deblock.nullable().default(null),
     /** Non-local-means denoising of the result (evidential modes only), or null. */
@@ -154,6 +154,12 @@ export const EnhanceSettings = z
         maxRotationDeg: z.number().positive().max(45).default(10),
         maxScaleChange: z.number().positive().max(0.5).default(0.15),
         maxResidualRatio: z.number().positive().max(100).default(3),
+        /**
+         * Whether the rotation and scale limits apply to the whole warp ('absolute', as before issue 14) or to what
+         * registration changed on top of the initial transform ('relative-to-initial': a face 25 % smaller because
+         * the person was farther away is expected when the detections say so).
+         */
+        motionLimits: z.enum(['absolute', 'relative-to-initial']).default('absolute'),
         deconvolution: Deconvolution.nullable().default({ method: 'wiener', opticalSigma: 0.5, nsr: 0.1 }),
         /** In fusion+restore: the fusion grid (1 = the source grid) before the network upscales the rest. */
         restoreFrom: z.union([z.literal(1), z.literal(2)]).default(1),
@@ -188,7 +194,9 @@ export type EnhanceSettingsInput = z.input<typeof EnhanceSettings>;
 
 /** What a new enhancement runs with unless the caller says otherwise (see the module comment). */
 export const CURRENT_DEFAULTS = Object.freeze({
+  initialTransforms: 'box' as const,
   fusion: Object.freeze({
+    motionLimits: 'relative-to-initial' as const,
     exposure: Object.freeze({ method: 'gain-offset' as const }),
     local: Object.freeze({ method: 'lucas-kanade' as const }),
     minFrames: 3,
@@ -201,7 +209,12 @@ export const CURRENT_DEFAULTS = Object.freeze({
 export function resolveEnhanceSettings(input: { readonly mode: EnhanceMode } & Record<string, unknown>): EnhanceSettings {
   const fusion = (input.fusion ?? {}) as Record<string, unknown>;
   const guard = (input.guard ?? {}) as Record<string, unknown>;
-  return EnhanceSettings.parse({ ...input, fusion: { ...CURRENT_DEFAULTS.fusion, ...fusion }, guard: { ...CURRENT_DEFAULTS.guard, ...guard } });
+  return EnhanceSettings.parse({
+    initialTransforms: CURRENT_DEFAULTS.initialTransforms,
+    ...input,
+    fusion: { ...CURRENT_DEFAULTS.fusion, ...fusion },
+    guard: { ...CURRENT_DEFAULTS.guard, ...guard },
+  });
 }
 
 /** Validate recorded settings as they were recorded (schema defaults = the pipeline before issue 14). */

@@ -71,6 +71,11 @@ export interface RegistrationPolicy {
   readonly minInlierFraction: number;
   /** Reject frames whose ECC iteration did not converge. */
   readonly requireConvergence: boolean;
+  /**
+   * Judge rotation and scale by the whole warp (false, as before issue 14) or by what registration changed on top
+   * of the initial transform (true: an initial transform from the detections already holds the expected scale).
+   */
+  readonly limitsRelativeToInitial?: boolean;
 }
 
 export type RobustEstimator = 'huber' | 'tukey' | 'none';
@@ -347,10 +352,14 @@ function registerFrame(
   if (!(ecc.validFraction >= pol.minOverlap)) {
     reasons.push({ code: 'low-overlap', detail: `overlap ${(ecc.validFraction * 100).toFixed(1)} % < ${(pol.minOverlap * 100).toFixed(1)} %` });
   }
-  if (shift > pol.maxTranslation || Math.abs(d.rotationDeg) > pol.maxRotationDeg || Math.abs(d.scale - 1) > pol.maxScaleChange) {
+  // Rotation and scale judged on the whole warp, or on what registration changed on top of the initial transform.
+  const judged = pol.limitsRelativeToInitial ? describeAffine(composeAffine(invertAffine(init), warp)) : d;
+  if (shift > pol.maxTranslation || Math.abs(judged.rotationDeg) > pol.maxRotationDeg || Math.abs(judged.scale - 1) > pol.maxScaleChange) {
     reasons.push({
       code: 'excessive-motion',
-      detail: `shift ${shift.toFixed(2)} px, rotation ${d.rotationDeg.toFixed(2)}°, scale ${d.scale.toFixed(3)} (limits ${pol.maxTranslation} px, ${pol.maxRotationDeg}°, ±${pol.maxScaleChange})`,
+      detail: pol.limitsRelativeToInitial
+        ? `shift ${shift.toFixed(2)} px, rotation ${judged.rotationDeg.toFixed(2)}°, scale ${judged.scale.toFixed(3)} beyond the initial transform (limits ${pol.maxTranslation} px, ${pol.maxRotationDeg}°, ±${pol.maxScaleChange})`
+        : `shift ${shift.toFixed(2)} px, rotation ${d.rotationDeg.toFixed(2)}°, scale ${d.scale.toFixed(3)} (limits ${pol.maxTranslation} px, ${pol.maxRotationDeg}°, ±${pol.maxScaleChange})`,
     });
   }
   return {
@@ -913,6 +922,7 @@ export function fuseFrames(frames: readonly Image[], options: FusionOptions = {}
     minInlierFraction: pol.minInlierFraction,
     requireConvergence: pol.requireConvergence,
     reference: p.reference,
+    ...(pol.limitsRelativeToInitial ? { limitsRelativeToInitial: true } : {}),
     ...(p.local ? { softRules: 'judged after local registration (fusion.local-register)' } : {}),
     ...(p.minFrames > 1 ? { minFrames: p.minFrames, belowMinimum: p.belowMinimum } : {}),
   };

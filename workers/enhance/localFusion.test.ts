@@ -16,6 +16,9 @@ import { denseLocalFlow } from '../image/register';
 import { createRng } from '../../testing/random';
 import { faceFile } from '../../testing/faces';
 import { fuseFrames, type FusionOptions } from './fusion';
+import { enhanceCrops, type CropFrame } from './pipeline';
+import { resolveEnhanceSettings } from '../../domain/enhance';
+import type { Landmarks5 } from '../faces/align';
 import { fusedPsfSigma } from './deconvolve';
 
 const F = 4; // HR → LR factor
@@ -40,7 +43,7 @@ async function hrFace(): Promise<Image> {
 }
 
 /** HR → LR frame: sample the HR face at (x + shift + deformation), blur, area-integrate ×F, exposure, noise, 8 bits. */
-function makeFrame(hr: Image, shift: [number, number], deform: number, darken: number, exposure: { gain: number; offset: number }, noise: () => number, lw: number, lh: number, margin: number, yaw = 0): Image {
+function makeFrame(hr: Image, shift: [number, number], deform: number, darken: number, exposure: { gain: number; offset: number }, noise: () => number, lw: number, lh: number, margin: number, yaw = 0, zoom = 1): Image {
   const hw = lw * F;
   const hh = lh * F;
   const cx = margin + hw * 0.5;
@@ -49,8 +52,9 @@ function makeFrame(hr: Image, shift: [number, number], deform: number, darken: n
   const img = createImage(hw, hh, 1);
   for (let y = 0; y < hh; y++) {
     for (let x = 0; x < hw; x++) {
-      const X = x + margin + shift[0] * F;
-      const Y = y + margin + shift[1] * F;
+      // zoom < 1: the face appears smaller (the person farther away), about the crop's centre.
+      const X = margin + hw / 2 + (x - hw / 2) / zoom + shift[0] * F;
+      const Y = margin + hh / 2 + (y - hh / 2) / zoom + shift[1] * F;
       const g = Math.exp(-((X - cx) ** 2 + (Y - cy) ** 2) / (2 * s * s));
       // A smooth vertical stretch about the mouth (opening it a little), a slight turn of the head (a horizontal
       // displacement that varies across the face: no affine warp models it), and optionally a darker mouth.
@@ -201,5 +205,29 @@ describe('local registration, agreement weights and exposure normalisation', () 
     // Two registered frames of three: the second is marked unused, not silently fused.
     const two = fuseFrames([seq.frames[0]!, seq.frames[2]!, one[1]!], { ...BASE, minFrames: 3, belowMinimum: 'single-frame' });
     expect(two.registrations[1]!.reasons.map((x) => x.code)).toEqual(['below-minimum']);
+  });
+
+  it('keeps frames where the face is smaller (the person farther away) when the detection boxes say so', async () => {
+    const hr = await hrFace();
+    const rng = createRng(9);
+    const zooms = [1, 0.8, 0.78, 1.05, 0.82, 0.95];
+    const lw = 18;
+    const lh = 22;
+    const crops: CropFrame[] = zooms.map((z, k) => {
+      const image = makeFrame(hr, k === 0 ? [0, 0] : [rng.uniform(-0.5, 0.5), rng.uniform(-0.5, 0.5)], 0, 0, { gain: 1, offset: 0 }, () => rng.normal() * 0.005, lw, lh, 8, 0, z);
+      // The detector's box scales with the face; the landmarks are not used by these initial transforms.
+      const bw = 12 * z;
+      const bh = 14 * z;
+      const box = { x: (lw - bw) / 2, y: (lh - bh) / 2, w: bw, h: bh };
+      const lm = [[6, 8], [12, 8], [9, 11], [7, 14], [11, 14]] as unknown as Landmarks5;
+      return { frame: k * 10, image, landmarks: lm, origin: [0, 0] as const, box };
+    });
+    const old = await enhanceCrops(crops, 0, resolveEnhanceSettings({ mode: 'fusion', scale: 4, initialTransforms: 'centroid', fusion: { motionLimits: 'absolute', local: null, exposure: null } }));
+    const now = await enhanceCrops(crops, 0, resolveEnhanceSettings({ mode: 'fusion', scale: 4 }));
+    const acc = (r: typeof now): number => r.registrations!.filter((x) => x.accepted).length;
+    const rejectedForScale = old.registrations!.filter((x) => x.reasons.some((y) => y.code === 'excessive-motion')).length;
+    expect(rejectedForScale).toBeGreaterThanOrEqual(2);
+    expect(acc(now)).toBe(zooms.length);
+    expect(now.steps.map((x) => x.operation)[0]).toBe('register.box');
   });
 });

@@ -37,6 +37,8 @@ export interface CropFrame {
   readonly landmarks: Landmarks5;
   /** Crop origin in the frame, which fixes the codec block grid's phase on the crop. */
   readonly origin: readonly [number, number];
+  /** The detection box in crop pixels (for the 'box' initial transforms). */
+  readonly box?: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
 }
 
 export interface FrameContributionSummary {
@@ -69,13 +71,23 @@ export function blockPhase(origin: readonly [number, number], bs: number): [numb
   return [(((-origin[0]) % bs) + bs) % bs, (((-origin[1]) % bs) + bs) % bs];
 }
 
-function landmarkTransforms(frames: readonly CropFrame[], reference: number, kind: 'landmarks' | 'centroid'): Affine[] {
+function landmarkTransforms(frames: readonly CropFrame[], reference: number, kind: 'landmarks' | 'centroid' | 'box'): Affine[] {
   const ref = frames[reference]!.landmarks;
   const centroid = (lm: Landmarks5): [number, number] => [lm.reduce((a, p) => a + p[0], 0) / 5, lm.reduce((a, p) => a + p[1], 0) / 5];
   const rc = centroid(ref);
+  const rb = frames[reference]!.box;
+  if (kind === 'box' && !rb) throw new RangeError("'box' initial transforms need each frame's detection box");
   return frames.map((f, k) => {
     if (k === reference) return [1, 0, 0, 0, 1, 0] as Affine;
     if (kind === 'landmarks') return estimateSimilarity(ref, f.landmarks);
+    if (kind === 'box') {
+      // Reference pixel p → frame pixel c_k + s·(p − c_ref): the boxes' centres and the ratio of their sizes.
+      const b = f.box!;
+      const sc = 0.5 * (b.w / rb!.w + b.h / rb!.h);
+      const cx = b.x + b.w / 2 - sc * (rb!.x + rb!.w / 2);
+      const cy = b.y + b.h / 2 - sc * (rb!.y + rb!.h / 2);
+      return [sc, 0, cx, 0, sc, cy] as Affine;
+    }
     const c = centroid(f.landmarks);
     return [1, 0, c[0] - rc[0], 0, 1, c[1] - rc[1]] as Affine;
   });
@@ -128,7 +140,9 @@ export async function enhanceCrops(
       method:
         s.initialTransforms === 'landmarks'
           ? 'Initial transform of each frame: least-squares similarity (Umeyama) mapping the reference detection’s five landmarks onto the frame’s'
-          : 'Initial transform of each frame: the translation between the centroids of the reference detection’s five landmarks and the frame’s',
+          : s.initialTransforms === 'box'
+            ? 'Initial transform of each frame: the shift between the centres of the reference detection box and the frame’s, and the scale of their sizes (mean of the width and height ratios)'
+            : 'Initial transform of each frame: the translation between the centroids of the reference detection’s five landmarks and the frame’s',
       params: { reference, transforms: initial.map((a) => a.map(round6)) },
     });
   }
@@ -145,6 +159,7 @@ export async function enhanceCrops(
       maxRotationDeg: s.fusion.maxRotationDeg,
       maxScaleChange: s.fusion.maxScaleChange,
       maxResidualRatio: s.fusion.maxResidualRatio,
+      ...(s.fusion.motionLimits === 'relative-to-initial' ? { limitsRelativeToInitial: true } : {}),
     },
     robust: { estimator: s.fusion.robust },
     deconvolution: deconv

@@ -196,7 +196,7 @@ export async function runEnhance(raw: unknown, ctx: TaskContext): Promise<Enhanc
     const origin = win.origins[k]!;
     const image = cropImage(full, origin[0], origin[1], win.w, win.h);
     const landmarks = f.landmarks5.map(([x, y]) => [x - origin[0], y - origin[1]] as Point) as unknown as Landmarks5;
-    crops.push({ frame: f.frame, image, landmarks, origin });
+    crops.push({ frame: f.frame, image, landmarks, origin, box: { x: f.box.x - origin[0], y: f.box.y - origin[1], w: f.box.w, h: f.box.h } });
     const stored = await store(p.derivedDir, image);
     inputs.push({
       ...stored,
