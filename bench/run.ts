@@ -9,6 +9,7 @@ import { benchImaging } from './imaging';
 import { benchImport } from './import';
 import { benchModels } from './models';
 import { benchRealFaces } from './realFaces';
+import { benchUi } from './ui';
 
 type Bench = { name: string; run: () => Promise<void>; onlyWhenNamed?: boolean };
 
@@ -21,6 +22,8 @@ const SECTIONS: Bench[] = [
   { name: 'enhance', run: benchEnhance },
   // Not in the default run (it analyses four real clips: ~30 min on two cores); `npm run bench -- realfaces`.
   { name: 'realfaces', run: benchRealFaces, onlyWhenNamed: true },
+  // Needs the renderer built and Chromium; `npm run bench -- ui`.
+  { name: 'ui', run: benchUi, onlyWhenNamed: true },
 ];
 
 async function main(): Promise<void> {
