@@ -42,6 +42,8 @@ import { heading } from './util';
 const VIDEO = path.join(APP_ROOT, '..', 'shared', 'data', 'video');
 
 interface Clip {
+  /** The case it is analysed in (one per source clip: the original and its degraded versions). */
+  readonly caseName: string;
   readonly source: string;
   readonly degraded: string;
   /** Degraded size; the scale from original to degraded pixels. */
@@ -53,8 +55,9 @@ interface Clip {
 }
 
 const CLIPS: Clip[] = [
-  { source: 'hikers_handheld_openmpf.mp4', degraded: 'hikers-288x216-crf30.mp4', width: 288, height: 216, scale: 0.45, originalStep: 2 },
-  { source: 'selfie_group_rot90_openmpf.mp4', degraded: 'selfie-128x96-crf30.mp4', width: 128, height: 96, scale: 0.2, originalStep: 3 },
+  { caseName: 'hikers', source: 'hikers_handheld_openmpf.mp4', degraded: 'hikers-288x216-crf30.mp4', width: 288, height: 216, scale: 0.45, originalStep: 2 },
+  { caseName: 'selfie', source: 'selfie_group_rot90_openmpf.mp4', degraded: 'selfie-128x96-crf30.mp4', width: 128, height: 96, scale: 0.2, originalStep: 3 },
+  { caseName: 'selfie', source: 'selfie_group_rot90_openmpf.mp4', degraded: 'selfie-160x120-crf30.mp4', width: 160, height: 120, scale: 0.25, originalStep: 3 },
 ];
 
 function iou(a: DetectionSummary['box'], b: DetectionSummary['box']): number {
@@ -105,10 +108,20 @@ export async function benchRealFaces(): Promise<void> {
       ]);
     }
   }
-  const caseDir = path.join(work, 'real-faces.sightline');
-  const c = fs.existsSync(caseDir) ? openCase(caseDir) : createCase(caseDir, { caseNumber: 'BENCH-REAL', title: 'Real faces (bench)', examiner: 'bench' });
   const pool = new WorkerPool({ size: 1 });
-  const q = new JobQueue(c, defaultJobHandlers({ pool: () => pool }));
+  const cases = new Map<string, { c: CaseHandle; q: JobQueue }>();
+  const open = (name: string): { c: CaseHandle; q: JobQueue } => {
+    let h = cases.get(name);
+    if (!h) {
+      const dir = path.join(work, `${name}.sightline`);
+      const c = fs.existsSync(dir) ? openCase(dir) : createCase(dir, { caseNumber: `BENCH-${name}`, title: `Real faces: ${name} (bench)`, examiner: 'bench' });
+      h = { c, q: new JobQueue(c, defaultJobHandlers({ pool: () => pool })) };
+      cases.set(name, h);
+    }
+    return h;
+  };
+  let c: CaseHandle = undefined as unknown as CaseHandle;
+  let q: JobQueue = undefined as unknown as JobQueue;
   const run = async <K extends AppJobKind>(kind: K, params: AppJobs[K]['input']): Promise<SucceededJob<AppJobs, K> | string> => {
     const job = await q.waitFor(q.enqueue(kind, params));
     return hasSucceeded(job) ? job : (job.lastError?.message ?? job.state);
@@ -127,6 +140,7 @@ export async function benchRealFaces(): Promise<void> {
     };
     const totals = { tracks: 0, before: { frames: 0, sim: 0, refused: 0 }, after: { frames: 0, sim: 0, refused: 0 }, source: 0 };
     for (const clip of CLIPS) {
+      ({ c, q } = open(clip.caseName));
       const original = await ensure(path.join(VIDEO, clip.source), clip.originalStep);
       const degraded = await ensure(path.join(work, clip.degraded), 1);
       const origTracks = listTracks(c, original.id).tracks;
@@ -196,8 +210,10 @@ export async function benchRealFaces(): Promise<void> {
       );
     }
   } finally {
-    await q.stop();
+    for (const h of cases.values()) {
+      await h.q.stop();
+      h.c.close();
+    }
     await pool.close();
-    c.close();
   }
 }

@@ -16,7 +16,7 @@ import { scratchPath, type CaseHandle } from './case';
 import { canonicalJson } from '../domain/canonicalJson';
 import { SightlineError, fromSystemError, throwIfAborted } from '../domain/errors';
 import { sha256File } from '../platform/hashing';
-import { indexFrames, probeMedia, rgbConversionFromProbe, type FrameIndex, type MediaFacts, type RgbConversion } from '../platform/ffmpeg';
+import { displaySize, indexFrames, probeMedia, rgbConversionFromProbe, type FrameIndex, type MediaFacts, type RgbConversion } from '../platform/ffmpeg';
 import { ffmpegInfo, type FfmpegInfo } from '../platform/tools';
 import type { WorkOptions } from '../domain/progress';
 
@@ -99,6 +99,9 @@ interface EvidenceRow {
 
 function toEvidence(r: EvidenceRow): Evidence {
   const probe = JSON.parse(r.probe_json) as { warnings?: string[]; streams?: unknown[] };
+  // Rows imported before issue 14 (no ffmpeg recorded) hold the stored size, but frames decode turned by a rotation
+  // tag (displaySize); later rows hold the decoded size already.
+  const size = r.kind === 'video' && r.ffmpeg_json === null ? displaySize(probe, { width: r.width, height: r.height }) : { width: r.width, height: r.height };
   return {
     id: r.id,
     sha256: r.sha256,
@@ -110,8 +113,8 @@ function toEvidence(r: EvidenceRow): Evidence {
     storedName: r.stored_name,
     container: r.container,
     codec: r.codec,
-    width: r.width,
-    height: r.height,
+    width: size.width,
+    height: size.height,
     fps: r.fps,
     duration: r.duration,
     frameCount: r.frame_count,

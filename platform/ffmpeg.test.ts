@@ -150,3 +150,25 @@ describe('which ffmpeg', () => {
     await expect(runFfmpeg(['-version']).catch((e: unknown) => e)).resolves.toBeInstanceOf(Error);
   });
 });
+
+describe('rotated clips', () => {
+  it('decode at their displayed size: the probe says so, and the one decode path gives that many pixels', async () => {
+    // Stored 96×64 with a 90° display rotation (as phones record): ffmpeg decodes 64×96 pictures.
+    const stored = await makeClip({ out: path.join(tmp.dir, 'stored.mp4'), width: 96, height: 64, seconds: 0.2, pattern: 'testsrc2' });
+    const rotated = path.join(tmp.dir, 'rotated.mp4');
+    await runFfmpeg(['-hide_banner', '-nostdin', '-v', 'error', '-y', '-display_rotation', '90', '-i', stored, '-c', 'copy', rotated]).catch(async () => {
+      // ffmpeg < 6 has no -display_rotation: the mov muxer's rotate tag does the same.
+      await runFfmpeg(['-hide_banner', '-nostdin', '-v', 'error', '-y', '-i', stored, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated]);
+    });
+    const facts = await probeMedia(rotated);
+    expect({ width: facts.width, height: facts.height }).toEqual({ width: 64, height: 96 });
+    const frames = await analysisFrames(rotated, facts);
+    expect(frames[0]!.length).toBe(64 * 96 * 3);
+    const f = (await indexFrames(rotated)).frames[1]!;
+    const out = path.join(tmp.dir, 'rotated-1.png');
+    await extractFrame(rotated, { index: 1, pts: f.pts, ptsTime: f.ptsTime, md5: f.md5, seekTo: null, conversion: rgbConversionFromProbe(facts.raw) }, out);
+    const meta = await sharp(out).metadata();
+    expect({ width: meta.width, height: meta.height }).toEqual({ width: 64, height: 96 });
+    expect((await pngRgb(out)).equals(frames[1]!)).toBe(true);
+  });
+});

@@ -99,12 +99,14 @@ function factsFrom(data: ffmpegLib.FfprobeData): MediaFacts {
   }
   const isImage = IMAGE_FORMATS.test(container);
   const fps = isImage ? null : (ratio(video.avg_frame_rate) ?? ratio(video.r_frame_rate));
+  // The size frames decode at (a rotation tag turns them), not the stored size: see displaySize.
+  const size = isImage ? { width: video.width, height: video.height } : displaySize({ streams: data.streams }, { width: video.width, height: video.height });
   return {
     kind: isImage ? 'image' : 'video',
     container,
     codec: String(video.codec_name ?? 'unknown'),
-    width: video.width,
-    height: video.height,
+    width: size.width,
+    height: size.height,
     fps,
     duration: isImage ? null : (numberOrNull(video.duration) ?? numberOrNull(data.format.duration)),
     declaredFrames: numberOrNull(video.nb_frames),
@@ -525,4 +527,20 @@ export function rgbConversionFromProbe(raw: unknown): RgbConversion {
 /** `rgbConversionFromProbe` of a file (one ffprobe run). */
 export async function probeRgbConversion(file: string): Promise<RgbConversion> {
   return rgbConversionFromProbe((await probeMedia(file)).raw);
+}
+
+/**
+ * The size of the pictures ffmpeg decodes, which is what every pixel consumer gets: ffmpeg applies a stream's
+ * rotation (display matrix, or the older `rotate` tag) when it decodes, so a clip stored 480×640 with a −90° tag
+ * decodes as 640×480. ffprobe reports the stored size; this swaps it for quarter turns.
+ */
+export function displaySize(raw: unknown, stored: { width: number; height: number }): { width: number; height: number; rotation: number } {
+  const streams = (raw as { streams?: Array<Record<string, unknown>> } | null)?.streams ?? [];
+  const v = streams.find((s) => s.codec_type === 'video' && (s.disposition as { attached_pic?: number } | undefined)?.attached_pic !== 1) ?? {};
+  const side = (v.side_data_list as Array<{ rotation?: number | string }> | undefined)?.find((d) => d.rotation !== undefined);
+  const tag = (v.tags as { rotate?: string } | undefined)?.rotate;
+  // fluent-ffmpeg flattens the side data into the stream (`rotation`); ffprobe's JSON nests it; old muxers tag it.
+  const rotation = Number((v.rotation as number | string | undefined) ?? side?.rotation ?? tag ?? 0) || 0;
+  const quarter = Math.abs(Math.round(rotation / 90)) % 2 === 1;
+  return quarter ? { width: stored.height, height: stored.width, rotation } : { ...stored, rotation };
 }
