@@ -174,6 +174,8 @@ export const EnhanceSettings = z
          * single-frame deconvolution of the reference frame, labelled as such.
          */
         belowMinimum: z.enum(['refuse', 'single-frame']).default('refuse'),
+        /** Weight each frame by min(1, its face's scale relative to the reference)²: a farther face carries less detail. */
+        resolutionWeighting: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -201,6 +203,7 @@ export const CURRENT_DEFAULTS = Object.freeze({
     local: Object.freeze({ method: 'lucas-kanade' as const }),
     minFrames: 3,
     belowMinimum: 'refuse' as const,
+    resolutionWeighting: true,
   }),
   guard: Object.freeze({ resolution: 'effective-detail' as const }),
 });

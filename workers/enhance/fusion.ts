@@ -120,6 +120,11 @@ export interface FusionParams {
   /** Fewer usable frames than this (the reference counts): refuse, or fall back to the reference alone. */
   readonly minFrames: number;
   readonly belowMinimum: 'refuse' | 'single-frame';
+  /**
+   * Weight each frame's samples by min(1, s)², s its registered scale relative to the reference: a frame in which
+   * the face is smaller (the person farther away) carries fewer samples of detail per face area, and counts less.
+   */
+  readonly resolutionWeighting: boolean;
 }
 
 export interface ExposureParams {
@@ -169,6 +174,7 @@ export const FUSION_DEFAULTS: Omit<FusionParams, 'reference' | 'kernelSigma'> = 
   local: null,
   minFrames: 1,
   belowMinimum: 'refuse',
+  resolutionWeighting: false,
 });
 
 export interface FusionOptions {
@@ -192,6 +198,7 @@ export interface FusionOptions {
   readonly local?: LocalRegistrationParams | null;
   readonly minFrames?: number;
   readonly belowMinimum?: 'refuse' | 'single-frame';
+  readonly resolutionWeighting?: boolean;
   /**
    * The face's box in reference pixels, where agreement is averaged (default: the central 60 % of the crop).
    * Not a parameter of the result: it comes from the detection, which the record holds.
@@ -301,6 +308,7 @@ function resolveParams(frameCount: number, o: FusionOptions): FusionParams {
     local: o.local ?? null,
     minFrames: o.minFrames ?? FUSION_DEFAULTS.minFrames,
     belowMinimum: o.belowMinimum ?? FUSION_DEFAULTS.belowMinimum,
+    resolutionWeighting: o.resolutionWeighting ?? FUSION_DEFAULTS.resolutionWeighting,
   };
   if (!Number.isInteger(p.scale) || p.scale < 1 || p.scale > 8) throw new RangeError('scale must be an integer in 1…8');
   if (!Number.isInteger(p.reference) || p.reference < 0 || p.reference >= frameCount) throw new RangeError(`reference ${p.reference} out of range`);
@@ -440,6 +448,7 @@ function buildSamples(
   outH: number,
   margin: number,
   locals: ReadonlyArray<LocalMapping | null> | null = null,
+  frameWeights: readonly number[] | null = null,
 ): SampleSet {
   const ch = frames[0]!.channels;
   let total = 0;
@@ -448,7 +457,7 @@ function buildSamples(
   const ys = new Float64Array(total);
   const vs = new Float64Array(total * ch);
   const fr = new Int32Array(total);
-  const prior = locals ? new Float64Array(total) : null;
+  const prior = locals || frameWeights ? new Float64Array(total) : null;
   let n = 0;
   const off = (scale - 1) / 2;
   accepted.forEach((r, ai) => {
@@ -476,7 +485,7 @@ function buildSamples(
         ys[n] = uy;
         for (let c = 0; c < ch; c++) vs[n * ch + c] = f.data[(j * f.width + i) * ch + c]!;
         fr[n] = ai;
-        if (prior) prior[n] = lm ? samplePlane(lm.agreement, lm.width, lm.height, px, py) : 1;
+        if (prior) prior[n] = (lm ? samplePlane(lm.agreement, lm.width, lm.height, px, py) : 1) * (frameWeights ? frameWeights[ai]! : 1);
         n++;
       }
     }
@@ -539,7 +548,8 @@ function robustFuse(frames: readonly Image[], accepted: readonly FrameRegistrati
   const ch = first.channels;
   const npx = outW * outH;
   const sigma = p.kernelSigma;
-  const samples = buildSamples(frames, accepted, s, outW, outH, Math.ceil(3 * sigma), locals);
+  const frameWeights = p.resolutionWeighting ? accepted.map((r) => Math.min(1, describeAffine(r.warp).scale) ** 2) : null;
+  const samples = buildSamples(frames, accepted, s, outW, outH, Math.ceil(3 * sigma), locals, frameWeights);
   const toEstimate = (acc: { num: Float64Array; den: Float64Array }): Float64Array => {
     const out = new Float64Array(npx * ch);
     for (let o = 0; o < npx; o++) {
@@ -981,7 +991,10 @@ export function fuseFrames(frames: readonly Image[], options: FusionOptions = {}
     robust: { ...p.robust },
     minWeight: p.minWeight,
     acceptedFrames: accepted.map((r) => r.index),
-    ...(p.local ? { sampleWeights: 'local agreement × robust weight' } : {}),
+    ...(p.local || p.resolutionWeighting
+      ? { sampleWeights: [p.local ? 'local agreement' : null, p.resolutionWeighting ? 'min(1, frame scale)²' : null, 'robust weight'].filter((x) => x !== null).join(' × ') }
+      : {}),
+    ...(p.resolutionWeighting ? { frameWeights: accepted.map((r) => ({ index: r.index, weight: round6(Math.min(1, describeAffine(r.warp).scale) ** 2) })) } : {}),
   };
   assertJsonParams(fuseParams, 'fuseFrames');
   steps.push({

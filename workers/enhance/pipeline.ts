@@ -184,6 +184,7 @@ export async function enhanceCrops(
         }
       : null,
     minFrames: s.fusion.minFrames,
+    resolutionWeighting: s.fusion.resolutionWeighting,
     // Only a plain fusion may fall back to a single frame; fusion+restore is refused (Restore is the single-frame tool).
     belowMinimum: s.mode === 'fusion' ? s.fusion.belowMinimum : 'refuse',
     labels: frames.map((f) => f.frame),
