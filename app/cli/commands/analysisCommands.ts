@@ -6,6 +6,7 @@
 import type { Command } from '../command';
 import { listTracks, type AnalysisRun, type TrackSummary } from '../../../core/analysis/results';
 import { SightlineError } from '../../../domain/errors';
+import { term } from '../../../platform/terminalText';
 import { findEvidence } from '../../../core/evidence';
 import { isJobOfKind } from '../../../core/jobKinds';
 import { listJobs } from '../../../core/jobs';
@@ -25,7 +26,7 @@ function describeTrack(t: TrackSummary): string {
 }
 
 function describeRun(r: AnalysisRun): string {
-  return `run ${r.id}${r.supersedes ? ` (supersedes run ${r.supersedes})` : ''}, ${r.createdAt}: ${r.framesAnalysed} frames analysed (step ${r.step}), ${r.detectionCount} faces in ${r.trackCount} track(s)\n  results sha256 ${r.resultsSha256}`;
+  return term`run ${r.id}${r.supersedes ? ` (supersedes run ${r.supersedes})` : ''}, ${r.createdAt}: ${r.framesAnalysed} frames analysed (step ${r.step}), ${r.detectionCount} faces in ${r.trackCount} track(s)\n  results sha256 ${r.resultsSha256}`;
 }
 
 export const analyzeCmd: Command = {
@@ -52,7 +53,7 @@ export const analyzeCmd: Command = {
       const { run, tracks } = listTracks(c, e.id, { runId: rec.runId, best: 3 });
       ctx.print({ ok: true, job: done, run, tracks, seconds }, () =>
         [
-          `analysed #${e.id} ${e.originalName}: ${rec.framesAnalysed} frames in ${fmtSeconds(seconds)} (${(rec.framesAnalysed / seconds).toFixed(2)} frames/s)`,
+          term`analysed #${e.id} ${e.originalName}: ${rec.framesAnalysed} frames in ${fmtSeconds(seconds)} (${(rec.framesAnalysed / seconds).toFixed(2)} frames/s)`,
           describeRun(run!),
           ...tracks.map(describeTrack),
         ].join('\n'),
@@ -74,7 +75,7 @@ export const tracksCmd: Command = {
       const e = findEvidence(c, ref!);
       const { run, tracks } = listTracks(c, e.id, { ...(runId ? { runId } : {}), best });
       ctx.print({ ok: true, evidenceId: e.id, run, tracks }, () =>
-        run ? [`#${e.id} ${e.originalName}: ${describeRun(run)}`, ...tracks.map(describeTrack)].join('\n') : `#${e.id} ${e.originalName} has not been analysed (sightline analyze DIR ${e.id})`,
+        run ? [`${term`#${e.id} ${e.originalName}`}: ${describeRun(run)}`, ...tracks.map(describeTrack)].join('\n') : term`#${e.id} ${e.originalName} has not been analysed (sightline analyze DIR ${e.id})`,
       );
     });
   },

@@ -12,6 +12,7 @@ import { listTracks } from '../../../core/analysis/results';
 import { getGuardSettings, setGuardThresholds } from '../../../core/enhance/guardSettings';
 import { getEnhancement, listEnhancements, saveSelection, type Enhancement } from '../../../core/enhance/records';
 import { SightlineError } from '../../../domain/errors';
+import { term } from '../../../platform/terminalText';
 import type { CaseHandle } from '../../../core/case';
 import { ENHANCE_MODES, resolveEnhanceSettings, type EnhanceMode } from '../../../domain/enhance';
 import { fmtSeconds, runJobInProcess, str, withCase } from './shared';
@@ -50,10 +51,10 @@ export function describeEnhancement(e: Enhancement, detail = false): string {
   const verdict =
     g.verdict === 'pass'
       ? `guard: PASS — quality ${g.quality.value.toFixed(3)} > ${g.thresholds.minQuality}, identity similarity ${g.similarity.toFixed(3)} > ${g.thresholds.minSimilarity} (cosine ${g.cosine.toFixed(4)})`
-      : `⚠ guard: FAIL — ${g.reasons.join('; ')} (cosine ${g.cosine.toFixed(4)}). Shown for the record: NOT a reliable image of the face.`;
+      : term`⚠ guard: FAIL — ${g.reasons.join('; ')} (cosine ${g.cosine.toFixed(4)}). Shown for the record: NOT a reliable image of the face.`;
   const lines = [
-    `enhancement ${e.id}  track ${e.trackId}  evidence #${e.evidenceId}  ${e.mode} ×${e.scale}  ${e.outputWidth}×${e.outputHeight}  ${e.createdAt} by ${e.createdBy}`,
-    `  ${e.tier === 'evidential' ? 'EVIDENTIAL' : 'INVESTIGATIVE'}: ${e.tierLabel}`,
+    term`enhancement ${e.id}  track ${e.trackId}  evidence #${e.evidenceId}  ${e.mode} ×${e.scale}  ${e.outputWidth}×${e.outputHeight}  ${e.createdAt} by ${e.createdBy}`,
+    term`  ${e.tier === 'evidential' ? 'EVIDENTIAL' : 'INVESTIGATIVE'}: ${e.tierLabel}`,
     `  frames ${e.frames.join(', ')} (reference ${e.referenceFrame}); ${e.acceptedFrames} fused, ${e.rejectedFrames} rejected`,
     `  ${verdict}`,
     `  output sha256 ${e.outputSha256}`,
@@ -64,10 +65,10 @@ export function describeEnhancement(e: Enhancement, detail = false): string {
       `  quality components: resolution ${q.resolution.toFixed(3)}, sharpness ${q.sharpness.toFixed(3)}, noise ${q.noise.toFixed(3)}, blockiness ${q.blockiness.toFixed(3)}, stability ${q.stability.toFixed(3)}`,
     );
     for (const r of e.registrations ?? []) {
-      if (!r.accepted) lines.push(`  rejected frame ${r.frame}: ${r.reasons.map((x) => x.detail).join('; ')} (residual ${r.residualMad.toFixed(4)})`);
+      if (!r.accepted) lines.push(term`  rejected frame ${r.frame}: ${r.reasons.map((x) => x.detail).join('; ')} (residual ${r.residualMad.toFixed(4)})`);
     }
-    lines.push('  steps:', ...e.steps.map((s, i) => `    ${i + 1}. ${s.operation} — ${s.method}`));
-    lines.push('  models:', ...e.models.map((m) => `    ${m.id} ${m.sha256} (${m.use})`));
+    lines.push('  steps:', ...e.steps.map((s, i) => term`    ${i + 1}. ${s.operation} — ${s.method}`));
+    lines.push('  models:', ...e.models.map((m) => term`    ${m.id} ${m.sha256} (${m.use})`));
   }
   return lines.join('\n');
 }
@@ -124,7 +125,7 @@ export const replayCmd: Command = {
       const r = done.result;
       ctx.print({ ok: r.matches, replay: r, enhancement: { id: rec.id, tier: rec.tier, tierLabel: rec.tierLabel } }, () =>
         [
-          `replay of enhancement ${id} (${rec.mode} ×${rec.scale}, ${rec.tierLabel}):`,
+          term`replay of enhancement ${id} (${rec.mode} ×${rec.scale}, ${rec.tierLabel}):`,
           `  recorded output ${r.recordedSha256}`,
           `  replayed output ${r.outputSha256}`,
           r.matches ? '  MATCH: the output was reproduced bit for bit from the original evidence' : '  MISMATCH: the replay produced a different output',
@@ -167,7 +168,7 @@ export const guardCmd: Command = {
         ? setGuardThresholds(c, { ...(minQuality !== undefined ? { minQuality } : {}), ...(minSimilarity !== undefined ? { minSimilarity } : {}) }, str(values, 'reason'))
         : getGuardSettings(c);
       ctx.print({ ok: true, guard: s, changed }, () =>
-        `identity guard: pass when quality > ${s.minQuality} and identity similarity > ${s.minSimilarity}${s.updatedAt ? ` (set ${s.updatedAt} by ${s.updatedBy})` : ' (defaults)'}${changed ? '\n  changed (audited as settings.guard)' : ''}`,
+        term`identity guard: pass when quality > ${s.minQuality} and identity similarity > ${s.minSimilarity}${s.updatedAt ? ` (set ${s.updatedAt} by ${s.updatedBy})` : ' (defaults)'}${changed ? '\n  changed (audited as settings.guard)' : ''}`,
       );
     });
   },

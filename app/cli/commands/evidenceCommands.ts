@@ -3,14 +3,15 @@ import { SightlineError, toErrorInfo } from '../../../domain/errors';
 import { findEvidence, importEvidence, listEvidence, type Evidence } from '../../../core/evidence';
 import { exportFrame } from '../../../core/frames';
 import { EXIT } from '../exitCodes';
+import { term } from '../../../platform/terminalText';
 import { fmtSeconds, str, withCase } from './shared';
 
 function describe(e: Evidence): string {
   const media =
     e.kind === 'image'
-      ? `image ${e.codec} ${e.width}×${e.height}`
-      : `video ${e.codec} in ${e.container.split(',')[0]} ${e.width}×${e.height}, ${e.frameCount} frames, ${e.fps ? `${e.fps.toFixed(3)} fps` : 'fps n/a'}${e.vfr ? ' (variable)' : ''}, ${fmtSeconds(e.duration)}`;
-  return `${media}${e.warnings.length ? ` — DAMAGED: ${e.warnings[0]}` : ''}`;
+      ? term`image ${e.codec} ${e.width}×${e.height}`
+      : term`video ${e.codec} in ${e.container.split(',')[0]} ${e.width}×${e.height}, ${e.frameCount} frames, ${e.fps ? `${e.fps.toFixed(3)} fps` : 'fps n/a'}${e.vfr ? ' (variable)' : ''}, ${fmtSeconds(e.duration)}`;
+  return `${media}${e.warnings.length ? term` — DAMAGED: ${e.warnings[0]}` : ''}`;
 }
 
 export const importCmd: Command = {
@@ -35,7 +36,7 @@ export const importCmd: Command = {
           if (!ctx.json) {
             const e = r.evidence;
             process.stdout.write(
-              `${r.duplicate ? 'already in case' : 'imported'}  #${e.id}  ${e.originalName}\n  sha256 ${e.sha256}\n  md5    ${e.md5}\n  ${describe(e)}\n`,
+              `${r.duplicate ? 'already in case' : 'imported'}  ${term`#${e.id}  ${e.originalName}`}\n  sha256 ${e.sha256}\n  md5    ${e.md5}\n  ${describe(e)}\n`,
             );
           }
         } catch (e) {
@@ -44,7 +45,7 @@ export const importCmd: Command = {
           if (info.code === 'CANCELLED') throw e;
           failures++;
           results.push({ file, ok: false, error: info });
-          process.stderr.write(`sightline: ${file}: ${info.message}\n`);
+          process.stderr.write(term`sightline: ${file}: ${info.message}` + '\n');
         }
       }
       if (ctx.json) ctx.print({ ok: failures === 0, results }, '');
@@ -62,7 +63,7 @@ export const evidenceList: Command = {
     await withCase(dir!, values, (c) => {
       const items = listEvidence(c);
       ctx.print({ ok: true, evidence: items }, () =>
-        items.length === 0 ? 'No evidence yet.' : items.map((e) => `#${e.id}  ${e.originalName}\n  sha256 ${e.sha256}\n  ${describe(e)}`).join('\n'),
+        items.length === 0 ? 'No evidence yet.' : items.map((e) => `${term`#${e.id}  ${e.originalName}`}\n  sha256 ${e.sha256}\n  ${describe(e)}`).join('\n'),
       );
     });
   },
@@ -82,7 +83,7 @@ export const frameCmd: Command = {
         throw new SightlineError('INVALID_INPUT', `frame index must be a whole number (0–${e.frameCount - 1}), got ${JSON.stringify(indexText)}`);
       }
       const r = await exportFrame(c, e.id, index, str(values, 'out'), ctx.signal);
-      ctx.print({ ok: true, ...r }, `frame ${index} of #${e.id} at ${fmtSeconds(r.frame.time)} (pts ${r.frame.pts}) → ${r.path}\n  sha256 ${r.sha256}\n  decoded-pixels md5 ${r.frame.md5}`);
+      ctx.print({ ok: true, ...r }, `${term`frame ${index} of #${e.id} at ${fmtSeconds(r.frame.time)} (pts ${r.frame.pts}) → ${r.path}`}\n  sha256 ${r.sha256}\n  decoded-pixels md5 ${r.frame.md5}`);
     });
   },
 };
