@@ -3,6 +3,7 @@
  * missing evidence. Runs the built `sightline` binary (npm test builds first), as an investigator would.
  */
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,5 +58,72 @@ describe('terminal escape injection (issue 11, defect 10)', () => {
     expect(json.json().evidence[0].originalName).toBe(crafted);
     const jsonErr = cli('import', dir, path.join(tmp.dir, `gone-${crafted}`), '--json');
     expect(jsonErr.json().results[0].error.message).toContain(crafted);
+  });
+});
+
+/** Every file of a case folder with its bytes' hash: to show a command changed nothing. */
+function folderState(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      // SQLite's shared-memory index and an empty WAL are not case data (a reader may create them).
+      else if (!/case\.db-(shm|wal)$/.test(e.name)) out[path.relative(dir, p)] = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('read commands never write (issue 11, defect 11)', () => {
+  it('refuse a zero-byte case.db, and leave it zero bytes', () => {
+    const dir = path.join(tmp.dir, 'Zero.sightline');
+    fs.mkdirSync(dir);
+    const db = path.join(dir, 'case.db');
+    fs.writeFileSync(db, '');
+    const commands = [['case', 'info', dir], ['evidence', dir], ['jobs', dir], ['audit', 'verify', dir], ['tracks', dir, '1'], ['enhancements', dir], ['guard', dir], ['import', dir, clip], ['frame', dir, '1', '0', '--out', path.join(tmp.dir, 'z.png')]];
+    for (const args of commands) {
+      const r = cli(...args);
+      expect(fs.statSync(db).size, args.join(' ')).toBe(0);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(/is not a Sightline case \(case\.db is empty: 0 bytes\)/);
+    }
+    expect(fs.readdirSync(dir)).toEqual(['case.db']);
+  });
+
+  it('leave a case byte for byte as it was', () => {
+    const dir = path.join(tmp.dir, 'Untouched');
+    expect(cli('case', 'create', dir, '--number', 'U-1', '--title', 'Untouched', '--examiner', 'Tester').code).toBe(0);
+    expect(cli('import', dir, clip).code).toBe(0);
+    const before = folderState(`${dir}.sightline`);
+    for (const args of [['case', 'info', dir], ['evidence', dir], ['jobs', dir], ['audit', 'verify', dir], ['tracks', dir, '1'], ['enhancements', dir], ['guard', dir]]) {
+      expect(cli(...args).code, args.join(' ')).toBe(0);
+    }
+    expect(folderState(`${dir}.sightline`)).toEqual(before);
+  });
+});
+
+describe('case databases bound to their folders (issue 11, defect 12)', () => {
+  it('detects case.db files swapped between two cases and says which is which, changing nothing', () => {
+    const a = path.join(tmp.dir, 'Alpha');
+    const b = path.join(tmp.dir, 'Beta');
+    expect(cli('case', 'create', a, '--number', 'A-100', '--title', 'Alpha case', '--examiner', 'Tester').code).toBe(0);
+    expect(cli('case', 'create', b, '--number', 'B-200', '--title', 'Beta case', '--examiner', 'Tester').code).toBe(0);
+    const dbA = path.join(`${a}.sightline`, 'case.db');
+    const dbB = path.join(`${b}.sightline`, 'case.db');
+    const swap = path.join(tmp.dir, 'swap.db');
+    fs.renameSync(dbA, swap);
+    fs.renameSync(dbB, dbA);
+    fs.renameSync(swap, dbB);
+    const beforeA = folderState(`${a}.sightline`);
+    for (const args of [['case', 'info', a], ['import', a, clip]]) {
+      const r = cli(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/Alpha\.sightline\/case\.db belongs to another case: the database is case B-200 "Beta case" .* but this folder is case A-100 "Alpha case"/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(cli('case', 'info', b, '--json').json().error.code).toBe('CASE_MISMATCH');
+    expect(folderState(`${a}.sightline`)).toEqual(beforeA);
   });
 });

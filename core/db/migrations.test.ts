@@ -28,7 +28,7 @@ describe('migrations', () => {
 
   it('keeps data across migrations (migrate to 1, insert, migrate on)', () => {
     const file = path.join(tmp.dir, 'stepwise.db');
-    const v1 = openDatabase(file, { targetVersion: 1 });
+    const v1 = openDatabase(file, { targetVersion: 1, create: true });
     expect(schemaVersion(v1)).toBe(1);
     v1.prepare(`INSERT INTO case_info VALUES (1, 'u', 'N-1', 'T', 'E', NULL, '2026-01-01T00:00:00Z', '0.0.1')`).run();
     v1.close();

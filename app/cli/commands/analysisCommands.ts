@@ -77,7 +77,7 @@ export const tracksCmd: Command = {
       ctx.print({ ok: true, evidenceId: e.id, run, tracks }, () =>
         run ? [`${term`#${e.id} ${e.originalName}`}: ${describeRun(run)}`, ...tracks.map(describeTrack)].join('\n') : term`#${e.id} ${e.originalName} has not been analysed (sightline analyze DIR ${e.id})`,
       );
-    });
+    }, { readonly: true });
   },
 };
 
@@ -101,6 +101,6 @@ export const jobsCmd: Command = {
               })
               .join('\n'),
       );
-    });
+    }, { readonly: true });
   },
 };

@@ -19,7 +19,7 @@ export const auditVerify: Command = {
       }
       ctx.print({ ok: false, verification: r }, term`audit chain BROKEN at entry ${r.firstBadSeq}: ${r.reason}`);
       return EXIT.auditBroken;
-    });
+    }, { readonly: true });
   },
 };
 

@@ -43,6 +43,6 @@ export const caseInfo: Command = {
           `Audit log   ${String(info.auditEntries)} entries, head ${String(info.auditHead)}`,
         ].join('\n'),
       );
-    });
+    }, { readonly: true });
   },
 };

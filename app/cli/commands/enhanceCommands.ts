@@ -149,7 +149,7 @@ export const enhancementsCmd: Command = {
     await withCase(dir!, values, (c) => {
       const list = id !== undefined ? [getEnhancement(c, id)] : listEnhancements(c, trackId !== undefined ? { trackId } : {});
       ctx.print({ ok: true, enhancements: list }, () => (list.length === 0 ? 'No enhancements yet.' : list.map((e) => describeEnhancement(e, id !== undefined)).join('\n\n')));
-    });
+    }, { readonly: true });
   },
 };
 
@@ -170,6 +170,6 @@ export const guardCmd: Command = {
       ctx.print({ ok: true, guard: s, changed }, () =>
         term`identity guard: pass when quality > ${s.minQuality} and identity similarity > ${s.minSimilarity}${s.updatedAt ? ` (set ${s.updatedAt} by ${s.updatedBy})` : ' (defaults)'}${changed ? '\n  changed (audited as settings.guard)' : ''}`,
       );
-    });
+    }, { readonly: minQuality === undefined && minSimilarity === undefined });
   },
 };

@@ -65,7 +65,7 @@ export const evidenceList: Command = {
       ctx.print({ ok: true, evidence: items }, () =>
         items.length === 0 ? 'No evidence yet.' : items.map((e) => `${term`#${e.id}  ${e.originalName}`}\n  sha256 ${e.sha256}\n  ${describe(e)}`).join('\n'),
       );
-    });
+    }, { readonly: true });
   },
 };
 

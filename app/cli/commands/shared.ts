@@ -7,10 +7,13 @@ import { JobQueue, hasSucceeded, type JobOf, type SucceededJob } from '../../../
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
-/** Open the case for one command and always close it (checkpointing the WAL) afterwards. */
-export async function withCase<T>(dir: string, values: Values, fn: (c: CaseHandle) => Promise<T> | T): Promise<T> {
+/**
+ * Open the case for one command and always close it (checkpointing the WAL) afterwards. Commands that only read
+ * pass `{ readonly: true }`: the database is opened read-only and nothing in the case folder is written.
+ */
+export async function withCase<T>(dir: string, values: Values, fn: (c: CaseHandle) => Promise<T> | T, opts: { readonly?: boolean } = {}): Promise<T> {
   const examiner = typeof values.examiner === 'string' ? values.examiner : undefined;
-  const c = openCase(dir, examiner ? { examiner } : {});
+  const c = openCase(dir, { ...(examiner ? { examiner } : {}), readonly: opts.readonly === true });
   try {
     return await fn(c);
   } finally {
