@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { openDatabase, type Db } from './db/database';
 import { LATEST_VERSION } from './db/migrations';
 import { checkMarker, writeMarker, MARKER_FILE } from './caseMarker';
+import { abandonOrphanedJobs } from './jobs';
 import { SightlineError, fromSystemError } from '../domain/errors';
 
 export const CASE_SUFFIX = '.sightline';
@@ -244,6 +245,8 @@ export function openCase(dir: string, opts: OpenCaseOptions = {}): CaseHandle {
         handle.audit.append({ action: 'case.bind', params: { marker: MARKER_FILE, caseUuid: info.caseUuid, caseNumber: info.caseNumber, reason: 'case made before case markers: bound to this folder on its first writable open' } });
       }).immediate();
     }
+    // What a killed process left: its jobs end abandoned (before the sweep, which relies on job states).
+    abandonOrphanedJobs(handle);
     return handle;
   } catch (e) {
     db.close();

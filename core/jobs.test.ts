@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { createCase, openCase, type CaseHandle } from './case';
 import { SightlineError } from '../domain/errors';
 import { listEvidence } from './evidence';
 import { defaultJobHandlers } from './jobKinds';
-import { JobQueue, type JobHandler } from './jobs';
+import { JobQueue, listJobs, type JobHandler } from './jobs';
 import { makeClip } from '../testing/synth';
 import { tempDir } from '../testing/tmp';
 
@@ -110,21 +111,42 @@ describe('job queue', () => {
     expect(done).toMatchObject({ state: 'succeeded', attempts: 2, result: { calls: 2 } });
   });
 
-  it('returns jobs a crash left running to the queue when the case opens, and runs them', async () => {
+  it('ends the jobs of a killed process abandoned (audited, visible), never runs them, and retries one only when asked', async () => {
     const dir = path.join(tmp.dir, 'Crash');
     const a = createCase(dir, { caseNumber: 'C-1', title: 'Crash', examiner: 'Tester' });
-    // Simulate a crash: a row in `running` with no process behind it.
-    a.db.prepare(`INSERT INTO jobs (kind, state, params_json, attempts, created_at, started_at) VALUES ('import', 'running', ?, 1, 'x', 'x')`).run(JSON.stringify({ path: clip, allowDamaged: false }));
+    // A process that has exited: its pid is free, as after `kill -9`.
+    const dead = `${spawnSync(process.execPath, ['-e', '']).pid}@${os.hostname()}`;
+    const params = JSON.stringify({ path: clip, allowDamaged: false });
+    const running = Number(a.db.prepare(`INSERT INTO jobs (kind, state, params_json, attempts, runner, created_at, started_at) VALUES ('import', 'running', ?, 1, ?, 'x', 'x')`).run(params, dead).lastInsertRowid);
+    const waiting = Number(a.db.prepare(`INSERT INTO jobs (kind, state, params_json, owner, created_at) VALUES ('import', 'queued', ?, ?, 'x')`).run(params, dead).lastInsertRowid);
     a.close();
+
+    // Before the case is opened for work, a reading view already shows them as abandoned, and changes nothing.
+    const ro = openCase(dir, { readonly: true });
+    expect(listJobs(ro).map((j) => [j.id, j.state])).toEqual([[waiting, 'abandoned'], [running, 'abandoned']]);
+    ro.close();
+
     const b = openCase(dir);
     const q = new JobQueue(b, defaultJobHandlers());
-    expect(q.list()[0]!.state).toBe('queued');
-    expect(b.audit.list({ action: 'jobs.recovered' })).toHaveLength(1);
     q.start();
-    const done = await q.waitFor(q.list()[0]!.id);
+    for (const id of [running, waiting]) {
+      expect(q.get(id)).toMatchObject({ state: 'abandoned', lastError: { code: 'ABANDONED', message: expect.stringMatching(/ended before it finished; nothing it produced was recorded/) } });
+    }
+    expect(b.audit.list({ action: 'job.abandoned' }).map((e) => e.params.jobId)).toEqual([running, waiting]);
+    expect(listEvidence(b)).toHaveLength(0); // never resumed on its own
+    expect(() => q.retry(999)).toThrowError(/no job 999/);
+
+    const retried = q.retry(running);
+    expect(retried).toMatchObject({ kind: 'import', retryOf: running });
+    expect(retried.id).toBeGreaterThan(waiting);
+    const done = await q.waitFor(retried.id);
     expect(done.state).toBe('succeeded');
     expect(listEvidence(b)).toHaveLength(1);
+    expect(q.get(running).state).toBe('abandoned');
+    expect(b.audit.list({ action: 'job.retry' }).at(-1)?.params).toMatchObject({ jobId: retried.id, retryOf: running, kind: 'import' });
+    expect(() => q.retry(done.id)).toThrowError(/only a job that ended abandoned, failed or cancelled can be retried/);
     expect(b.audit.verify().ok).toBe(true);
+    await q.stop();
     b.close();
   });
 
@@ -137,7 +159,7 @@ describe('job queue', () => {
     a.db.prepare(`INSERT INTO jobs (kind, state, params_json, created_at) VALUES ('import', 'queued', ?, 'x')`).run(JSON.stringify({ path: clip, allowDamaged: false }));
     const q = new JobQueue(a, defaultJobHandlers(), { scope: 'own' });
     expect(q.list().map((j) => j.state).sort()).toEqual(['queued', 'running']);
-    expect(a.audit.list({ action: 'jobs.recovered' })).toHaveLength(0);
+    expect(a.audit.list({ action: 'job.abandoned' })).toHaveLength(0);
     const mine = q.enqueue('import', { path: clip });
     const done = await q.waitFor(mine.id);
     expect(done).toMatchObject({ state: 'succeeded', runner: `${process.pid}@${os.hostname()}` });

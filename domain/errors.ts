@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'PERMISSION_DENIED'
   | 'CANCELLED'
   | 'TOOL_FAILED' // ffmpeg/ffprobe or a worker failed for a reason of its own
+  | 'ABANDONED' // the process running a job ended (killed, crashed) before it finished
   | 'MODEL_INVALID'
   | 'AUDIT_BROKEN'
   | 'INTERNAL';

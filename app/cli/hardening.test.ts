@@ -4,8 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_ROOT } from '../../platform/appInfo';
 import { makeClip } from '../../testing/synth';
@@ -125,5 +127,37 @@ describe('case databases bound to their folders (issue 11, defect 12)', () => {
     }
     expect(cli('case', 'info', b, '--json').json().error.code).toBe('CASE_MISMATCH');
     expect(folderState(`${a}.sightline`)).toEqual(beforeA);
+  });
+});
+
+describe('jobs of a killed process (issue 11, defect 8)', () => {
+  it('shows a job whose process is gone as abandoned, and re-runs it only on `jobs retry` (audited)', () => {
+    const dir = path.join(tmp.dir, 'Killed');
+    expect(cli('case', 'create', dir, '--number', 'K-1', '--title', 'Killed', '--examiner', 'Tester').code).toBe(0);
+    // The row a `kill -9` leaves: running, claimed by a process that no longer exists.
+    const dead = `${spawnSync(process.execPath, ['-e', '']).pid}@${os.hostname()}`;
+    const db = new Database(path.join(`${dir}.sightline`, 'case.db'));
+    db.prepare(`INSERT INTO jobs (kind, state, params_json, attempts, runner, created_at, started_at) VALUES ('import', 'running', ?, 1, ?, 'x', 'x')`).run(JSON.stringify({ path: clip, allowDamaged: false }), dead);
+    db.close();
+    const listed = cli('jobs', dir);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/#1 {2}import {3}abandoned/);
+    expect(listed.stdout).toMatch(/ABANDONED: the process that ran this job \(\d+@.*\) ended before it finished/);
+    // Opening the case for other work records it abandoned (audited), and does not run it.
+    expect(cli('import', dir, path.join(tmp.dir, 'missing.mp4')).code).toBe(1);
+    const after = new Database(path.join(`${dir}.sightline`, 'case.db'), { readonly: true });
+    expect(after.prepare('SELECT state FROM jobs WHERE id = 1').get()).toEqual({ state: 'abandoned' });
+    expect(after.prepare(`SELECT count(*) AS n FROM audit WHERE action = 'job.abandoned'`).get()).toEqual({ n: 1 });
+    after.close();
+    expect(cli('evidence', dir, '--json').json().evidence).toHaveLength(0);
+    const retried = cli('jobs', 'retry', dir, '1', '--json');
+    expect(retried.code).toBe(0);
+    expect(retried.json().job).toMatchObject({ id: 2, kind: 'import', state: 'succeeded', retryOf: 1 });
+    expect(cli('evidence', dir, '--json').json().evidence).toHaveLength(1);
+    const actions = cli('jobs', dir, '--json').json().jobs.map((j: { id: number; state: string }) => [j.id, j.state]);
+    expect(actions).toEqual([[2, 'succeeded'], [1, 'abandoned']]);
+    const again = cli('jobs', 'retry', dir, '2');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/job 2 is succeeded: only a job that ended abandoned, failed or cancelled can be retried/);
   });
 });

@@ -70,10 +70,20 @@ function migrate(db: Db, target: number, migrations: readonly Migration[], reado
   if (readonly) {
     throw new SightlineError('CASE_TOO_NEW', `case schema ${current} needs migration to ${target}; open it writable once`);
   }
-  db.transaction(() => {
-    for (const m of pending) {
-      m.up(db);
-      db.pragma(`user_version = ${m.version}`);
-    }
-  }).immediate();
+  // Foreign keys are off while migrating (SQLite's procedure for rebuilding a table others refer to: they can
+  // only be switched outside a transaction) and checked, whole, before the migration commits.
+  const fk = db.pragma('foreign_keys', { simple: true }) === 1;
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      for (const m of pending) {
+        m.up(db);
+        db.pragma(`user_version = ${m.version}`);
+      }
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new Error(`migration to schema ${target} would break ${broken.length} foreign key reference(s); nothing was changed`);
+    }).immediate();
+  } finally {
+    if (fk) db.pragma('foreign_keys = ON');
+  }
 }

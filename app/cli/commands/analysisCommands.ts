@@ -1,16 +1,14 @@
 /**
  * `sightline analyze` (run the analysis job in this process's job queue and worker pool, with a progress bar;
- * Ctrl-C cancels it cleanly), `sightline tracks` (the face tracks of the newest or a given run, best frames first)
- * and `sightline jobs` (the case's job list).
+ * Ctrl-C cancels it cleanly) and `sightline tracks` (the face tracks of the newest or a given run, best frames
+ * first). `sightline jobs` is in jobCommands.ts.
  */
 import type { Command } from '../command';
 import { listTracks, type AnalysisRun, type TrackSummary } from '../../../core/analysis/results';
 import { SightlineError } from '../../../domain/errors';
 import { term } from '../../../platform/terminalText';
 import { findEvidence } from '../../../core/evidence';
-import { isJobOfKind } from '../../../core/jobKinds';
-import { listJobs } from '../../../core/jobs';
-import { fmtSeconds, runJobInProcess, shortHash, str, withCase } from './shared';
+import { fmtSeconds, runJobInProcess, str, withCase } from './shared';
 
 function intOption(values: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const raw = str(values as Parameters<typeof str>[0], key);
@@ -76,30 +74,6 @@ export const tracksCmd: Command = {
       const { run, tracks } = listTracks(c, e.id, { ...(runId ? { runId } : {}), best });
       ctx.print({ ok: true, evidenceId: e.id, run, tracks }, () =>
         run ? [`${term`#${e.id} ${e.originalName}`}: ${describeRun(run)}`, ...tracks.map(describeTrack)].join('\n') : term`#${e.id} ${e.originalName} has not been analysed (sightline analyze DIR ${e.id})`,
-      );
-    }, { readonly: true });
-  },
-};
-
-export const jobsCmd: Command = {
-  path: ['jobs'],
-  summary: "the case's jobs: kind, state, attempts, progress, last error",
-  usage: 'jobs DIR',
-  positionals: [1, 1],
-  async run([dir], values, ctx) {
-    await withCase(dir!, values, (c) => {
-      const jobs = listJobs(c);
-      ctx.print({ ok: true, jobs }, () =>
-        jobs.length === 0
-          ? 'No jobs yet.'
-          : jobs
-              .map((j) => {
-                const progress = j.state === 'running' && j.progress.total > 0 ? ` ${j.progress.stage} ${j.progress.current}/${j.progress.total}` : '';
-                const target = typeof j.params.evidenceId === 'number' ? ` evidence #${j.params.evidenceId}` : typeof j.params.path === 'string' ? ` ${j.params.path}` : '';
-                const result = isJobOfKind(j, 'analyze') && j.result ? ` → run ${j.result.runId} (${shortHash(j.result.resultsSha256)})` : '';
-                return `#${j.id}  ${j.kind.padEnd(8)} ${j.state.padEnd(9)} attempt ${j.attempts}/${j.maxAttempts}${target}${progress}${result}  ${j.createdAt}${j.lastError ? `\n      ${j.lastError.code}: ${j.lastError.message}` : ''}`;
-              })
-              .join('\n'),
       );
     }, { readonly: true });
   },

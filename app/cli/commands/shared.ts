@@ -3,7 +3,7 @@ import { closeSharedPool } from '../../../core/workerPool';
 import { openCase, type CaseHandle } from '../../../core/case';
 import { SightlineError, cancelled, fromErrorInfo } from '../../../domain/errors';
 import { defaultJobHandlers, type AppJobKind, type AppJobs } from '../../../core/jobKinds';
-import { JobQueue, hasSucceeded, type JobOf, type SucceededJob } from '../../../core/jobs';
+import { JobQueue, hasSucceeded, type Job, type SucceededJob } from '../../../core/jobs';
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
@@ -43,8 +43,13 @@ export function fmtSeconds(s: number | null): string {
  * relaying progress to the terminal; Ctrl-C cancels it. Resolves with the succeeded job, throws otherwise.
  */
 export async function runJobInProcess<K extends AppJobKind>(c: CaseHandle, ctx: CliContext, kind: K, params: AppJobs[K]['input']): Promise<SucceededJob<AppJobs, K>> {
+  return (await runQueued(c, ctx, kind, (q) => q.enqueue(kind, params))) as SucceededJob<AppJobs, K>;
+}
+
+/** As runJobInProcess, for a job `start` puts in the queue (a new one, or a retry of an old one). */
+export async function runQueued(c: CaseHandle, ctx: CliContext, what: string, start: (q: JobQueue) => Job): Promise<Job & { readonly state: 'succeeded' }> {
   const q = new JobQueue(c, defaultJobHandlers(), { scope: 'own' });
-  let job: JobOf<AppJobs, K> | undefined;
+  let job: Job | undefined;
   const onAbort = (): void => {
     if (job) q.cancel(job.id);
   };
@@ -53,12 +58,12 @@ export async function runJobInProcess<K extends AppJobKind>(c: CaseHandle, ctx: 
     q.on('progress', (p) => {
       if (p.jobId === job?.id) ctx.progress(p);
     });
-    job = q.enqueue(kind, params);
+    job = start(q);
     if (ctx.signal.aborted) q.cancel(job.id);
-    const done = await q.waitFor(job);
+    const done = await q.waitFor(job.id);
     ctx.progressDone();
-    if (done.state === 'cancelled') throw cancelled(kind);
-    if (!hasSucceeded(done)) throw done.lastError ? fromErrorInfo(done.lastError) : new SightlineError('INTERNAL', `${kind} job ${done.id} ended ${done.state}`);
+    if (done.state === 'cancelled') throw cancelled(what);
+    if (!hasSucceeded(done)) throw done.lastError ? fromErrorInfo(done.lastError) : new SightlineError('INTERNAL', `${what} job ${done.id} ended ${done.state}`);
     return done;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
