@@ -18,6 +18,7 @@ import { SightlineError, fromSystemError, throwIfAborted } from '../domain/error
 import { sha256File } from '../platform/hashing';
 import { indexFrames, probeMedia, type FrameIndex, type MediaFacts } from '../platform/ffmpeg';
 import type { WorkOptions } from '../domain/progress';
+import { recordVerified } from './evidenceVerify';
 
 export interface Evidence {
   readonly id: number;
@@ -47,6 +48,11 @@ export interface Evidence {
   readonly importedBy: string;
   /** Decoder messages seen while indexing (empty for clean media). */
   readonly warnings: string[];
+  /**
+   * The stored file's state at its last check against the recorded SHA-256 (core/evidenceVerify.ts): 'unchecked'
+   * until the first check; 'altered' or 'missing' evidence is never read.
+   */
+  readonly integrity: 'intact' | 'altered' | 'missing' | 'unchecked';
 }
 
 export interface ImportOptions extends WorkOptions {
@@ -89,7 +95,13 @@ interface EvidenceRow {
   probe_json: string;
   imported_at: string;
   imported_by: string;
+  /** From evidence_checks (LEFT JOIN): null when never checked. */
+  check_size?: number | null;
+  check_ok?: number | null;
 }
+
+/** Evidence rows with their last integrity check. */
+const SELECT_EVIDENCE = `SELECT e.*, k.size AS check_size, k.ok AS check_ok FROM evidence e LEFT JOIN evidence_checks k ON k.evidence_id = e.id`;
 
 function toEvidence(r: EvidenceRow): Evidence {
   const probe = JSON.parse(r.probe_json) as { warnings?: string[] };
@@ -117,15 +129,16 @@ function toEvidence(r: EvidenceRow): Evidence {
     importedAt: r.imported_at,
     importedBy: r.imported_by,
     warnings: probe.warnings ?? [],
+    integrity: r.check_size === null || r.check_size === undefined ? 'unchecked' : r.check_size < 0 ? 'missing' : r.check_ok === 1 ? 'intact' : 'altered',
   };
 }
 
 export function listEvidence(c: CaseHandle): Evidence[] {
-  return (c.db.prepare('SELECT * FROM evidence ORDER BY id').all() as EvidenceRow[]).map(toEvidence);
+  return (c.db.prepare(`${SELECT_EVIDENCE} ORDER BY e.id`).all() as EvidenceRow[]).map(toEvidence);
 }
 
 export function getEvidence(c: CaseHandle, id: number): Evidence {
-  const row = c.db.prepare('SELECT * FROM evidence WHERE id = ?').get(id) as EvidenceRow | undefined;
+  const row = c.db.prepare(`${SELECT_EVIDENCE} WHERE e.id = ?`).get(id) as EvidenceRow | undefined;
   if (!row) throw new SightlineError('NOT_FOUND', `no evidence with id ${id} in this case`);
   return toEvidence(row);
 }
@@ -135,7 +148,7 @@ export function findEvidence(c: CaseHandle, ref: string): Evidence {
   const s = ref.trim();
   if (/^\d+$/.test(s)) return getEvidence(c, Number(s));
   if (/^[0-9a-f]{6,64}$/i.test(s)) {
-    const rows = c.db.prepare('SELECT * FROM evidence WHERE sha256 LIKE ? LIMIT 2').all(`${s.toLowerCase()}%`) as EvidenceRow[];
+    const rows = c.db.prepare(`${SELECT_EVIDENCE} WHERE e.sha256 LIKE ? LIMIT 2`).all(`${s.toLowerCase()}%`) as EvidenceRow[];
     if (rows.length === 1) return toEvidence(rows[0]!);
     if (rows.length > 1) throw new SightlineError('INVALID_INPUT', `SHA-256 prefix ${s} is ambiguous`);
   }
@@ -258,7 +271,7 @@ export async function importEvidence(c: CaseHandle, file: string, opts: ImportOp
       throw new SightlineError('CORRUPT_MEDIA', `the copy of ${originalName} does not match the original (SHA-256 ${verified} ≠ ${hashes.sha256}); storage may be failing`);
     }
 
-    const existing = c.db.prepare('SELECT * FROM evidence WHERE sha256 = ?').get(hashes.sha256) as EvidenceRow | undefined;
+    const existing = c.db.prepare(`${SELECT_EVIDENCE} WHERE e.sha256 = ?`).get(hashes.sha256) as EvidenceRow | undefined;
     if (existing) {
       fs.rmSync(scratch, { force: true });
       return commit((): ImportResult => {
@@ -354,6 +367,8 @@ export async function importEvidence(c: CaseHandle, file: string, opts: ImportOp
       const id = Number(info.lastInsertRowid);
       const ins = c.db.prepare('INSERT INTO frame_index (evidence_id, idx, pts, pts_time, md5) VALUES (?, ?, ?, ?, ?)');
       index.frames.forEach((f, i) => ins.run(id, i, f.pts, f.ptsTime, f.md5));
+      // The stored copy was just read back and hashed: its first integrity check.
+      recordVerified(c, id, stored!, hashes.sha256);
       c.audit.append({
         action: 'evidence.import',
         params: {

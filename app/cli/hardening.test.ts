@@ -161,3 +161,40 @@ describe('jobs of a killed process (issue 11, defect 8)', () => {
     expect(again.stderr).toMatch(/job 2 is succeeded: only a job that ended abandoned, failed or cancelled can be retried/);
   });
 });
+
+describe('sightline evidence verify (issue 11, defect 2)', () => {
+  it('re-hashes every evidence file: exit 0 when intact, 3 naming each that differs; work commands warn', () => {
+    const dir = path.join(tmp.dir, 'Verify');
+    expect(cli('case', 'create', dir, '--number', 'V-1', '--title', 'Verify', '--examiner', 'Tester').code).toBe(0);
+    const other = path.join(tmp.dir, 'other.mp4');
+    fs.copyFileSync(clip, other);
+    fs.appendFileSync(other, Buffer.alloc(16)); // other bytes, same pictures
+    expect(cli('import', dir, clip, other).code).toBe(0);
+    const ok = cli('evidence', 'verify', dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^intact {3}#1 {2}clip\.mp4/m);
+    expect(ok.stdout).toMatch(/all 2 evidence file\(s\) intact/);
+
+    const [first, second] = cli('evidence', dir, '--json').json().evidence as { storedName: string; sha256: string }[];
+    const f1 = path.join(`${dir}.sightline`, 'evidence', first!.storedName);
+    fs.chmodSync(f1, 0o644);
+    fs.appendFileSync(f1, 'x');
+    const f2 = path.join(`${dir}.sightline`, 'evidence', second!.storedName);
+    fs.chmodSync(f2, 0o644);
+    fs.rmSync(f2);
+    const bad = cli('evidence', 'verify', dir);
+    expect(bad.code).toBe(3);
+    expect(bad.stdout).toMatch(/^ALTERED {2}#1 {2}evidence #1 "clip\.mp4" was changed on disk after import/m);
+    expect(bad.stdout).toMatch(/^MISSING {2}#2 {2}evidence #2 "other\.mp4" is missing from the case: expected .*evidence\/[0-9a-f]{64}\.mp4/m);
+    expect(bad.stdout).toMatch(/2 of 2 evidence file\(s\) differ/);
+    const json = cli('evidence', 'verify', dir, '--json');
+    expect(json.code).toBe(3);
+    expect(json.json().checks.map((x: { status: string }) => x.status)).toEqual(['altered', 'missing']);
+    // Any work on the case names them; reading them fails with the same message.
+    const frame = cli('frame', dir, '1', '0', '--out', path.join(tmp.dir, 'f.png'));
+    expect(frame.code).toBe(1);
+    expect(frame.stderr).toMatch(/^sightline: warning: evidence #1 "clip\.mp4" was changed on disk/m);
+    expect(frame.stderr).toMatch(/^sightline: evidence #1 "clip\.mp4" was changed on disk after import/m);
+    expect(cli('evidence', dir).stdout).toMatch(/ALTERED ON DISK/);
+  });
+});

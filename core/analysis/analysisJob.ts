@@ -11,7 +11,8 @@ import { getModel } from '../../models/manifest';
 import type { WorkerPool } from '../../workers/pool';
 import { AnalysisSettings } from '../../domain/analysis';
 import type { AnalyzeTaskParams } from '../../workers/analysis/params';
-import { evidenceFile, getEvidence } from '../evidence';
+import { getEvidence } from '../evidence';
+import { verifiedEvidenceFile } from '../evidenceVerify';
 import type { AppJobs } from '../jobKinds';
 import { parseJobParams, type JobHandler } from '../jobs';
 import { checkResult, recordRun, type ModelRecord } from './results';
@@ -47,12 +48,14 @@ export function analyzeJob(opts: AnalyzeJobOptions = {}): JobHandler<AppJobs['an
       const { evidenceId, settings } = ctx.params;
       const c = ctx.case;
       const e = getEvidence(c, evidenceId);
+      // The stored file must still be the one imported (re-hashed unless unchanged since its last check).
+      const file = await verifiedEvidenceFile(c, e, { signal: ctx.signal, onProgress: (p) => ctx.progress(p) });
       const models = modelRecords();
       const expected = Math.ceil(e.frameCount / settings.step);
       ctx.progress({ stage: 'analyse', current: 0, total: expected, unit: 'frames' });
       const pool = (opts.pool ?? sharedPool)();
       const task: AnalyzeTaskParams = {
-        file: evidenceFile(c, e),
+        file,
         width: e.width,
         height: e.height,
         frameCount: e.frameCount,

@@ -56,7 +56,7 @@ export const analyzeCmd: Command = {
           ...tracks.map(describeTrack),
         ].join('\n'),
       );
-    });
+    }, { ctx });
   },
 };
 

@@ -38,6 +38,6 @@ export const auditExport: Command = {
         { ok: true, ...r },
         `${term`exported ${r.entries} audit entries (${format}) to ${r.path}`}\n  head hash ${r.headHash}${r.chainIntact ? '' : '\n  WARNING: the chain is broken; run `sightline audit verify`'}`,
       );
-    });
+    }, { ctx });
   },
 };

@@ -108,7 +108,7 @@ export const enhanceCmd: Command = {
       const seconds = (performance.now() - t0) / 1000;
       ctx.print({ ok: true, job: done, selection, enhancement: e, seconds }, () => `${describeEnhancement(e, true)}\n  done in ${fmtSeconds(seconds)}`);
       return undefined;
-    });
+    }, { ctx });
   },
 };
 
@@ -133,7 +133,7 @@ export const replayCmd: Command = {
         ].join('\n'),
       );
       return r.matches ? 0 : 1;
-    });
+    }, { ctx });
   },
 };
 
@@ -170,6 +170,6 @@ export const guardCmd: Command = {
       ctx.print({ ok: true, guard: s, changed }, () =>
         term`identity guard: pass when quality > ${s.minQuality} and identity similarity > ${s.minSimilarity}${s.updatedAt ? ` (set ${s.updatedAt} by ${s.updatedBy})` : ' (defaults)'}${changed ? '\n  changed (audited as settings.guard)' : ''}`,
       );
-    }, { readonly: minQuality === undefined && minSimilarity === undefined });
+    }, { ctx, readonly: minQuality === undefined && minSimilarity === undefined });
   },
 };

@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { SightlineError, toErrorInfo } from '../../../domain/errors';
 import { findEvidence, importEvidence, listEvidence, type Evidence } from '../../../core/evidence';
+import { checkAllEvidence, integrityError } from '../../../core/evidenceVerify';
 import { exportFrame } from '../../../core/frames';
 import { EXIT } from '../exitCodes';
 import { term } from '../../../platform/terminalText';
@@ -11,7 +12,8 @@ function describe(e: Evidence): string {
     e.kind === 'image'
       ? term`image ${e.codec} ${e.width}×${e.height}`
       : term`video ${e.codec} in ${e.container.split(',')[0]} ${e.width}×${e.height}, ${e.frameCount} frames, ${e.fps ? `${e.fps.toFixed(3)} fps` : 'fps n/a'}${e.vfr ? ' (variable)' : ''}, ${fmtSeconds(e.duration)}`;
-  return `${media}${e.warnings.length ? term` — DAMAGED: ${e.warnings[0]}` : ''}`;
+  const integrity = e.integrity === 'altered' ? ' — ALTERED ON DISK since import (sightline evidence verify)' : e.integrity === 'missing' ? ' — FILE MISSING from the case' : '';
+  return `${media}${e.warnings.length ? term` — DAMAGED: ${e.warnings[0]}` : ''}${integrity}`;
 }
 
 export const importCmd: Command = {
@@ -50,7 +52,7 @@ export const importCmd: Command = {
       }
       if (ctx.json) ctx.print({ ok: failures === 0, results }, '');
       return failures ? EXIT.failed : EXIT.ok;
-    });
+    }, { ctx });
   },
 };
 
@@ -84,6 +86,38 @@ export const frameCmd: Command = {
       }
       const r = await exportFrame(c, e.id, index, str(values, 'out'), ctx.signal);
       ctx.print({ ok: true, ...r }, `${term`frame ${index} of #${e.id} at ${fmtSeconds(r.frame.time)} (pts ${r.frame.pts}) → ${r.path}`}\n  sha256 ${r.sha256}\n  decoded-pixels md5 ${r.frame.md5}`);
-    });
+    }, { ctx });
+  },
+};
+
+export const evidenceVerifyCmd: Command = {
+  path: ['evidence', 'verify'],
+  summary: 're-hash every stored evidence file against its recorded SHA-256; exit 0 when all are intact, 3 naming each that differs (audited)',
+  usage: 'evidence verify DIR',
+  positionals: [1, 1],
+  async run([dir], values, ctx) {
+    // Read-only as far as the open goes: the full check below is the work, with its own progress and audit entry.
+    return withCase(dir!, values, async (c) => {
+      const list = listEvidence(c);
+      const checks = await checkAllEvidence(c, list, {
+        force: true,
+        signal: ctx.signal,
+        onProgress: (p) => ctx.progress(p),
+      });
+      ctx.progressDone();
+      const bad = checks.filter((x) => x.status !== 'intact');
+      c.audit.append({
+        action: 'evidence.verify',
+        params: { items: checks.length, intact: checks.length - bad.length, altered: bad.filter((x) => x.status === 'altered').map((x) => x.evidenceId), missing: bad.filter((x) => x.status === 'missing').map((x) => x.evidenceId) },
+        inputs: list.map((e) => ({ sha256: e.sha256, role: 'evidence', name: e.originalName })),
+      });
+      ctx.print({ ok: bad.length === 0, checks }, () =>
+        [
+          ...checks.map((x) => (x.status === 'intact' ? term`intact   #${x.evidenceId}  ${x.originalName}  sha256 ${x.sha256}` : term`${x.status.toUpperCase().padEnd(8)} #${x.evidenceId}  ${integrityError(x)!.message}`)),
+          bad.length === 0 ? `all ${checks.length} evidence file(s) intact` : `${bad.length} of ${checks.length} evidence file(s) differ from what was imported`,
+        ].join('\n'),
+      );
+      return bad.length === 0 ? EXIT.ok : EXIT.evidenceAltered;
+    }, { readonly: false, verify: false });
   },
 };

@@ -3,9 +3,9 @@ import { analyzeCmd, tracksCmd } from './analysisCommands';
 import { auditExport, auditVerify } from './auditCommands';
 import { caseCreate, caseInfo } from './caseCommands';
 import { enhanceCmd, enhancementsCmd, guardCmd, replayCmd } from './enhanceCommands';
-import { evidenceList, frameCmd, importCmd } from './evidenceCommands';
+import { evidenceList, evidenceVerifyCmd, frameCmd, importCmd } from './evidenceCommands';
 import { jobsCmd, jobsRetryCmd } from './jobCommands';
 import { detectCmd, modelsCmd } from './models';
 
 /** Every `sightline` command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [caseCreate, caseInfo, importCmd, evidenceList, frameCmd, analyzeCmd, tracksCmd, enhanceCmd, enhancementsCmd, replayCmd, guardCmd, jobsCmd, jobsRetryCmd, auditVerify, auditExport, modelsCmd, detectCmd];
+export const COMMANDS: readonly Command[] = [caseCreate, caseInfo, importCmd, evidenceList, evidenceVerifyCmd, frameCmd, analyzeCmd, tracksCmd, enhanceCmd, enhancementsCmd, replayCmd, guardCmd, jobsCmd, jobsRetryCmd, auditVerify, auditExport, modelsCmd, detectCmd];

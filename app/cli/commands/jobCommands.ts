@@ -48,6 +48,6 @@ export const jobsRetryCmd: Command = {
     await withCase(dir!, values, async (c) => {
       const done = await runQueued(c, ctx, 'retry', (q) => q.retry(id));
       ctx.print({ ok: true, job: done }, () => `retried job #${id} as job #${done.id}: succeeded\n${describeJob(done)}`);
-    });
+    }, { ctx });
   },
 };

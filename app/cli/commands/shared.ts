@@ -1,6 +1,9 @@
 import type { CliContext } from '../command';
 import { closeSharedPool } from '../../../core/workerPool';
 import { openCase, type CaseHandle } from '../../../core/case';
+import { listEvidence } from '../../../core/evidence';
+import { checkAllEvidence, integrityError } from '../../../core/evidenceVerify';
+import { escapeTerminal } from '../../../platform/terminalText';
 import { SightlineError, cancelled, fromErrorInfo } from '../../../domain/errors';
 import { defaultJobHandlers, type AppJobKind, type AppJobs } from '../../../core/jobKinds';
 import { JobQueue, hasSucceeded, type Job, type SucceededJob } from '../../../core/jobs';
@@ -9,15 +12,28 @@ type Values = Record<string, string | boolean | string[] | boolean[] | undefined
 
 /**
  * Open the case for one command and always close it (checkpointing the WAL) afterwards. Commands that only read
- * pass `{ readonly: true }`: the database is opened read-only and nothing in the case folder is written.
+ * pass `{ readonly: true }`: the database is opened read-only and nothing in the case folder is written. A case
+ * opened for work has its evidence files re-checked against their recorded SHA-256 first (cached by file
+ * identity, so only changed files are hashed); a file that differs is named on stderr, and is refused by
+ * anything that reads it.
  */
-export async function withCase<T>(dir: string, values: Values, fn: (c: CaseHandle) => Promise<T> | T, opts: { readonly?: boolean } = {}): Promise<T> {
+export async function withCase<T>(dir: string, values: Values, fn: (c: CaseHandle) => Promise<T> | T, opts: { readonly?: boolean; ctx?: CliContext; verify?: boolean } = {}): Promise<T> {
   const examiner = typeof values.examiner === 'string' ? values.examiner : undefined;
   const c = openCase(dir, { ...(examiner ? { examiner } : {}), readonly: opts.readonly === true });
   try {
+    if (!opts.readonly && opts.verify !== false) await warnIntegrity(c, opts.ctx);
     return await fn(c);
   } finally {
     c.close();
+  }
+}
+
+async function warnIntegrity(c: CaseHandle, ctx: CliContext | undefined): Promise<void> {
+  const checks = await checkAllEvidence(c, listEvidence(c), { ...(ctx ? { signal: ctx.signal, onProgress: (p) => ctx.progress(p) } : {}) });
+  ctx?.progressDone();
+  for (const check of checks) {
+    const err = integrityError(check);
+    if (err) process.stderr.write(`sightline: warning: ${escapeTerminal(err.message)}\n`);
   }
 }
 
