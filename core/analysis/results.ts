@@ -162,6 +162,9 @@ export function checkResult(c: CaseHandle, e: Evidence, step: number, r: Analyze
       `the analysis decoded ${r.stats.framesDecoded} frames but the frame index of evidence ${e.id} implies ${r.stats.framesExpected} (every ${step}. of ${e.frameCount}): nothing was recorded`,
     );
   }
+  if (r.stats.framesVerified !== r.stats.framesDecoded) {
+    throw new SightlineError('INTERNAL', `the analysis verified ${r.stats.framesVerified} of ${r.stats.framesDecoded} decoded frames against the frame index: nothing was recorded`);
+  }
   const crops = new Set<string>();
   for (const d of r.detections) {
     if (!Number.isInteger(d.frame) || d.frame < 0 || d.frame >= e.frameCount || d.frame % step !== 0) {
