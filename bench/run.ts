@@ -7,6 +7,7 @@ import { benchAnalysis } from './analysis';
 import { benchEnhance } from './enhance';
 import { benchImaging } from './imaging';
 import { benchImport } from './import';
+import { benchImportMemory } from './importMemory';
 import { benchModels } from './models';
 
 type Bench = { name: string; run: () => Promise<void> };
@@ -14,6 +15,8 @@ type Bench = { name: string; run: () => Promise<void> };
 // Each part of the pipeline adds its section here; `npm run bench -- NAME…` runs only those.
 const SECTIONS: Bench[] = [
   { name: 'import', run: benchImport },
+  // Minutes on first use (it encodes a 6-hour clip once); run it alone with `npm run bench -- import-memory`.
+  { name: 'import-memory', run: benchImportMemory },
   { name: 'models', run: benchModels },
   { name: 'analysis', run: benchAnalysis },
   { name: 'imaging', run: benchImaging },

@@ -13,6 +13,7 @@ import { openDatabase, type Db } from './db/database';
 import { LATEST_VERSION } from './db/migrations';
 import { checkMarker, writeMarker, MARKER_FILE } from './caseMarker';
 import { abandonOrphanedJobs } from './jobs';
+import { markWriter, quarantineOrphans, writerAlive, type QuarantineResult } from './quarantine';
 import { SightlineError, fromSystemError } from '../domain/errors';
 
 export const CASE_SUFFIX = '.sightline';
@@ -51,8 +52,17 @@ export interface OpenCaseOptions {
   readonly readonly?: boolean;
 }
 
+/** What opening a case for work recovered from processes that ended mid-work. */
+export interface Recovery {
+  /** Jobs of killed processes, now `abandoned`. */
+  readonly abandonedJobs: number[];
+  readonly quarantine: QuarantineResult;
+}
+
 export class CaseHandle {
   readonly audit: AuditLog;
+  /** Set by openCase for a case opened for work. */
+  recovery: Recovery | null = null;
   private closed = false;
 
   constructor(
@@ -125,6 +135,7 @@ export function createCase(dir: string, meta: CaseMeta): CaseHandle {
   }
   try {
     for (const d of [paths.root, paths.evidence, paths.derived, paths.exports, paths.incoming]) fs.mkdirSync(d, { recursive: true });
+    markWriter(paths);
   } catch (e) {
     throw fromSystemError(e, `cannot create ${root}`) ?? e;
   }
@@ -238,6 +249,8 @@ export function openCase(dir: string, opts: OpenCaseOptions = {}): CaseHandle {
   try {
     for (const d of [paths.evidence, paths.derived, paths.exports]) fs.mkdirSync(d, { recursive: true });
     sweepIncoming(paths);
+    // While this process lives, others leave what it may still commit alone (core/quarantine.ts).
+    markWriter(paths);
     const handle = new CaseHandle(paths, db, info, examiner);
     if (binding === 'absent') {
       db.transaction(() => {
@@ -245,8 +258,9 @@ export function openCase(dir: string, opts: OpenCaseOptions = {}): CaseHandle {
         handle.audit.append({ action: 'case.bind', params: { marker: MARKER_FILE, caseUuid: info.caseUuid, caseNumber: info.caseNumber, reason: 'case made before case markers: bound to this folder on its first writable open' } });
       }).immediate();
     }
-    // What a killed process left: its jobs end abandoned (before the sweep, which relies on job states).
-    abandonOrphanedJobs(handle);
+    // What a killed process left: its jobs end abandoned, then files nobody can still commit go to quarantine.
+    const abandonedJobs = abandonOrphanedJobs(handle);
+    handle.recovery = { abandonedJobs, quarantine: quarantineOrphans(handle) };
     return handle;
   } catch (e) {
     db.close();
@@ -257,23 +271,13 @@ export function openCase(dir: string, opts: OpenCaseOptions = {}): CaseHandle {
 /**
  * Remove half-written files left by a crashed process: they were never recorded, so nothing refers to them.
  * Each process writes under `.incoming/<pid>/`, so a live process's work (the app and the CLI may share a case)
- * is never touched.
+ * is never touched; a folder marked with another host's name is left alone (its process cannot be checked).
  */
 function sweepIncoming(paths: CasePaths): void {
   fs.mkdirSync(paths.incoming, { recursive: true });
   for (const name of fs.readdirSync(paths.incoming)) {
-    const pid = Number(name);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) continue;
+    if (name !== String(process.pid) && writerAlive(paths, name)) continue;
     fs.rmSync(path.join(paths.incoming, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

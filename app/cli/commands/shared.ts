@@ -21,10 +21,23 @@ export async function withCase<T>(dir: string, values: Values, fn: (c: CaseHandl
   const examiner = typeof values.examiner === 'string' ? values.examiner : undefined;
   const c = openCase(dir, { ...(examiner ? { examiner } : {}), readonly: opts.readonly === true });
   try {
+    reportRecovery(c);
     if (!opts.readonly && opts.verify !== false) await warnIntegrity(c, opts.ctx);
     return await fn(c);
   } finally {
     c.close();
+  }
+}
+
+/** Say what opening the case recovered from a process that was killed (both are in the audit log too). */
+function reportRecovery(c: CaseHandle): void {
+  const r = c.recovery;
+  if (!r) return;
+  if (r.abandonedJobs.length > 0) {
+    process.stderr.write(`sightline: note: job(s) ${r.abandonedJobs.map((id) => `#${id}`).join(', ')} ended abandoned: the process running them was killed (sightline jobs DIR lists them; sightline jobs retry DIR ID runs one again)\n`);
+  }
+  if (r.quarantine.folder) {
+    process.stderr.write(`sightline: note: moved ${r.quarantine.files.length} file(s) the case does not record to ${escapeTerminal(r.quarantine.folder)} (left by a process that ended before its commit; audited as case.quarantine)\n`);
   }
 }
 
