@@ -26,7 +26,8 @@ export interface StagedIndexStats {
 export class FrameIndexStage {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
-  private batch: Array<[number, number, number, string]> = [];
+  /** Rows written since the last commit: each batch is one transaction (no JS array holds them). */
+  private inBatch = 0;
   private count = 0;
   private first: IndexedFrame | null = null;
   private last: IndexedFrame | null = null;
@@ -41,6 +42,7 @@ export class FrameIndexStage {
     this.db.pragma('synchronous = OFF');
     this.db.exec('CREATE TABLE frames (idx INTEGER PRIMARY KEY, pts INTEGER, pts_time REAL NOT NULL, md5 TEXT NOT NULL)');
     this.insert = this.db.prepare('INSERT INTO frames (idx, pts, pts_time, md5) VALUES (?, ?, ?, ?)');
+    this.db.exec('BEGIN');
   }
 
   add(f: IndexedFrame): void {
@@ -51,8 +53,8 @@ export class FrameIndexStage {
     }
     this.first ??= f;
     this.last = f;
-    this.batch.push([this.count++, f.pts, f.ptsTime, f.md5]);
-    if (this.batch.length >= BATCH) this.flush();
+    this.insert.run(this.count++, f.pts, f.ptsTime, f.md5);
+    if (++this.inBatch >= BATCH) this.flush();
   }
 
   stats(): StagedIndexStats {
@@ -62,7 +64,7 @@ export class FrameIndexStage {
   /** Write what is buffered and close the scratch file; the rows are then ready for `copyInto`. */
   finish(): void {
     if (this.closed) return;
-    this.flush();
+    this.db.exec('COMMIT');
     this.closed = true;
     this.db.close();
   }
@@ -93,11 +95,7 @@ export class FrameIndexStage {
   }
 
   private flush(): void {
-    if (this.batch.length === 0) return;
-    const rows = this.batch;
-    this.batch = [];
-    this.db.transaction(() => {
-      for (const r of rows) this.insert.run(...r);
-    })();
+    this.db.exec('COMMIT; BEGIN');
+    this.inBatch = 0;
   }
 }
