@@ -42,17 +42,17 @@ export async function benchImportMemory(): Promise<void> {
   const tmp = tempDir('bench-import-memory');
   try {
     const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
-    let first: { imp: { maxRssKb: number; frames: number }; base: { maxRssKb: number; frames: number } } | undefined;
+    let prev: { imp: { maxRssKb: number; frames: number }; base: { maxRssKb: number; frames: number } } | undefined;
     for (const clip of CLIPS) {
       const file = await clipOf(clip.seconds);
       const imp = measure(['import', file, path.join(tmp.dir, `case-${clip.seconds}`)]);
       const base = measure(['collect', file]);
-      first ??= { imp, base };
-      // Growth per frame against the shortest clip: what each extra frame costs.
-      const perFrame = (m: { maxRssKb: number; frames: number }, f: { maxRssKb: number; frames: number }): string =>
-        m.frames > f.frames ? `, ${(((m.maxRssKb - f.maxRssKb) * 1024) / (m.frames - f.frames)).toFixed(1)} B per extra frame` : '';
-      row(`${clip.label}: import (index streamed to disk)`, mb(imp.maxRssKb), `${imp.frames} frames, ${(imp.ms / 1000).toFixed(1)} s${perFrame(imp, first.imp)}`);
-      row(`${clip.label}: index held in memory (baseline)`, mb(base.maxRssKb), `${base.frames} frames, ${(base.ms / 1000).toFixed(1)} s${perFrame(base, first.base)}`);
+      // Growth per frame since the previous (shorter) clip: what each extra frame costs. Flat is ~0.
+      const perFrame = (m: { maxRssKb: number; frames: number }, p?: { maxRssKb: number; frames: number }): string =>
+        p && m.frames > p.frames ? `, ${(((m.maxRssKb - p.maxRssKb) * 1024) / (m.frames - p.frames)).toFixed(1)} B per frame more than the previous clip` : '';
+      row(`${clip.label}: import (index streamed to disk)`, mb(imp.maxRssKb), `${imp.frames} frames, ${(imp.ms / 1000).toFixed(1)} s${perFrame(imp, prev?.imp)}`);
+      row(`${clip.label}: index held in memory (baseline)`, mb(base.maxRssKb), `${base.frames} frames, ${(base.ms / 1000).toFixed(1)} s${perFrame(base, prev?.base)}`);
+      prev = { imp, base };
     }
   } finally {
     tmp.cleanup();
