@@ -350,7 +350,8 @@ export class JobQueue<R extends JobRegistry<R> = AppJobs> extends EventEmitter<J
     const waits = [...this.running.keys()].map((id) => this.waitFor(id));
     for (const ac of this.running.values()) ac.abort('shutdown');
     await Promise.all(waits);
-    if (!this.c.readonly) this.c.db.prepare(`UPDATE jobs SET owner = NULL WHERE state = 'queued' AND owner = ?`).run(THIS_RUNNER);
+    // (The case may already be closed: then its queued jobs stay this process's, and are abandoned once it ends.)
+    if (!this.c.readonly && this.c.db.open) this.c.db.prepare(`UPDATE jobs SET owner = NULL WHERE state = 'queued' AND owner = ?`).run(THIS_RUNNER);
   }
 
   private pump(): void {
