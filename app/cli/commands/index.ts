@@ -5,6 +5,7 @@ import { caseCreate, caseInfo } from './caseCommands';
 import { enhanceCmd, enhancementsCmd, guardCmd, replayCmd } from './enhanceCommands';
 import { evidenceList, frameCmd, importCmd } from './evidenceCommands';
 import { detectCmd, modelsCmd } from './models';
+import { exportImageCmd, exportPackageCmd, redactAddCmd, redactListCmd, redactRemoveCmd, reportCmd, verifyPackageCmd } from './reportCommands';
 
 /** Every `sightline` command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [caseCreate, caseInfo, importCmd, evidenceList, frameCmd, analyzeCmd, tracksCmd, enhanceCmd, enhancementsCmd, replayCmd, guardCmd, jobsCmd, auditVerify, auditExport, modelsCmd, detectCmd];
+export const COMMANDS: readonly Command[] = [caseCreate, caseInfo, importCmd, evidenceList, frameCmd, analyzeCmd, tracksCmd, enhanceCmd, enhancementsCmd, replayCmd, guardCmd, jobsCmd, redactAddCmd, redactListCmd, redactRemoveCmd, exportImageCmd, reportCmd, exportPackageCmd, verifyPackageCmd, auditVerify, auditExport, modelsCmd, detectCmd];
