@@ -20,6 +20,8 @@ export const SelectionInput = z
   })
   .strict();
 
+export type SelectionChoice = z.input<typeof SelectionInput>;
+
 const ExportTarget = { path: FilePath.optional(), force: z.boolean().optional() };
 
 export const reportChannels = {
