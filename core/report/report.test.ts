@@ -11,7 +11,7 @@
  *  - bad input: unknown ids, a path inside evidence/, an existing file, redaction off without a reason, a
  *    broken audit chain.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -271,6 +271,32 @@ describe('evidence report and export package', () => {
     expect(c.audit.count()).toBe(entries);
     expect(fs.readdirSync(path.join(tmp.dir, 'out')).filter((f) => f.includes('.part'))).toEqual([]);
     expect(fs.existsSync(path.join(tmp.dir, 'out', 'x.pdf'))).toBe(false);
+  });
+
+  it('a full disk or a read-only folder: a one-line error, nothing half-written, nothing audited', async (ctx) => {
+    const full = path.join(tmp.dir, 'tiny-disk');
+    const ro = path.join(tmp.dir, 'ro-disk');
+    fs.mkdirSync(full, { recursive: true });
+    fs.mkdirSync(ro, { recursive: true });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', full], { stdio: 'ignore' });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', ro], { stdio: 'ignore' });
+    } catch {
+      console.warn('[skip] full-disk test: cannot mount a small tmpfs here (needs root); run the suite as root to include it');
+      ctx.skip();
+    }
+    try {
+      const entries = c.audit.count();
+      // The report (~0.7 MB) does not fit in 256 KiB.
+      await expect(createReport(c, selection(), path.join(full, 'report.pdf'))).rejects.toMatchObject({ code: 'DISK_FULL' });
+      await expect(createPackage(c, selection(), path.join(full, 'package'))).rejects.toMatchObject({ code: 'DISK_FULL' });
+      await expect(createPackage(c, selection(), path.join(full, 'package.zip'))).rejects.toMatchObject({ code: 'DISK_FULL' });
+      expect(fs.readdirSync(full)).toEqual([]);
+      await expect(createReport(c, selection(), path.join(ro, 'report.pdf'))).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+      expect(c.audit.count()).toBe(entries);
+    } finally {
+      for (const m of [full, ro]) spawnSync('umount', ['-l', m]);
+    }
   });
 
   it('turns redaction off only with a reason, and says so in the report and the audit entry', async () => {
