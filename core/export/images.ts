@@ -50,6 +50,11 @@ export interface ExportImage {
   readonly redaction: { readonly applied: boolean; readonly regions: AppliedRegion[] };
   /** The chosen subject's face boxes in this image's pixels (left visible; the report outlines them). */
   readonly kept: RedactionBox[];
+  /**
+   * Whether an analysis run covers the frame(s) of this image. When none does, only hand-drawn boxes were
+   * redacted: faces nobody found cannot be redacted, and the report says so.
+   */
+  readonly analysed: boolean;
 }
 
 export interface RedactionSummary {
@@ -106,14 +111,15 @@ export async function prepareExportImages(
   };
   const images: ExportImage[] = [];
   const make = async (
-    spec: Omit<ExportImage, 'png' | 'sha256' | 'width' | 'height' | 'redaction' | 'kept'>,
+    spec: Omit<ExportImage, 'png' | 'sha256' | 'width' | 'height' | 'redaction' | 'kept' | 'analysed'>,
     file: string,
     regions: AppliedRegion[],
     kept: RedactionBox[] = [],
+    analysed = true,
   ): Promise<void> => {
     if (!fs.existsSync(file)) throw new SightlineError('FILE_NOT_FOUND', `${spec.caption}: the derived image ${spec.sourceSha256} is missing from the case`);
     const r = await redactImage(file, s.redact ? regions.map((x) => x.imageBox) : [], params);
-    images.push({ ...spec, png: r.png, sha256: sha256Hex(r.png), width: r.width, height: r.height, redaction: { applied: s.redact && regions.length > 0, regions }, kept });
+    images.push({ ...spec, png: r.png, sha256: sha256Hex(r.png), width: r.width, height: r.height, redaction: { applied: s.redact && regions.length > 0, regions }, kept, analysed });
     step();
   };
 
@@ -134,6 +140,7 @@ export async function prepareExportImages(
       ref.file.path,
       regionsIn(refPlan, [0, 0], 1, ref.file.width, ref.file.height),
       refPlan.kept.filter((k) => k.trackId === e.trackId).map((k) => k.box),
+      refPlan.runIds.length > 0,
     );
     for (const input of e.inputs) {
       await make(
@@ -197,6 +204,7 @@ export async function prepareExportImages(
       frame.file.path,
       regionsIn(planOf(f.evidenceId, f.index), [0, 0], 1, frame.file.width, frame.file.height),
       planOf(f.evidenceId, f.index).kept.map((k) => k.box),
+      planOf(f.evidenceId, f.index).runIds.length > 0,
     );
   }
   return {

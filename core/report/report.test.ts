@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installModels } from '../../models/install';
 import { makeFaceClip } from '../../testing/faceClip';
 import { faceFile } from '../../testing/faces';
+import { makeImage } from '../../testing/synth';
 import { tempDir } from '../../testing/tmp';
 import { WorkerPool } from '../../workers/pool';
 import { resolveEnhanceSettings, tierLabel } from '../../domain/enhance';
@@ -305,6 +306,15 @@ describe('evidence report and export package', () => {
     expect(c.audit.list({ action: 'report.create' }).at(-1)!.params).toMatchObject({ redaction: { enabled: false, reason: 'court order 12/2026: faces of all present to be shown' } });
     const txt = spawnSync('pdftotext', [r.path, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
     expect(txt).toContain('Redaction was turned OFF');
+  });
+
+  it('says so in the report when a frame was never analysed (only drawn boxes could be redacted)', async () => {
+    const still = (await importEvidence(c, await makeImage(path.join(tmp.dir, 'still.png'), 96, 64))).evidence;
+    const r = await createReport(c, { frames: [{ evidenceId: still.id, index: 0 }] }, path.join(tmp.dir, 'out', 'still.pdf'));
+    const img = r.redaction;
+    expect(img.enabled).toBe(true);
+    const txt = spawnSync('pdftotext', [r.path, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+    expect(txt).toContain('No face analysis covers');
   });
 
   it.skipIf(!built)('sightline report / export-package / verify-package (exit 0 intact, 3 changed)', async () => {

@@ -18,6 +18,15 @@ export const redactionSection: ReportSection = {
         { size: 9 },
       );
     }
+    const unanalysed = d.images.images.filter((i) => !i.analysed);
+    if (r.enabled && unanalysed.length) {
+      w.banner(
+        `No face analysis covers ${unanalysed.map((i) => i.name).join(', ')}: only boxes drawn by hand were redacted there. Analyse the clip (or draw boxes over every bystander) before handing these images over.`,
+        COLOURS.fail,
+        COLOURS.failBg,
+        9,
+      );
+    }
     w.keyValues([
       ['Faces left visible', r.keptTrackIds.length ? `tracks ${r.keptTrackIds.join(', ')}` : 'none (every face redacted)'],
       ['Parameters', `method ${r.method.method}, margin ${r.method.margin}, cells across ${r.method.cellsAcross}, blur σ ${r.method.blurSigmaCells} cell, minimum cell ${r.method.minCellPx} px`],
