@@ -88,8 +88,13 @@ export function caseState(c: CaseHandle): CaseState {
       firstBadSeq: v.firstBadSeq,
     });
   }
+  // A report or package job that failed or was cancelled leaves a job.* entry: an export too, not case state.
   const row = c.db
-    .prepare(`SELECT seq FROM audit WHERE action NOT IN (${[...EXPORT_ACTIONS].map(() => '?').join(',')}) ORDER BY seq DESC LIMIT 1`)
+    .prepare(
+      `SELECT seq FROM audit WHERE action NOT IN (${[...EXPORT_ACTIONS].map(() => '?').join(',')})
+         AND NOT (action LIKE 'job.%' AND json_extract(params_json, '$.kind') IN ('report', 'package'))
+       ORDER BY seq DESC LIMIT 1`,
+    )
     .get(...EXPORT_ACTIONS) as { seq: number } | undefined;
   // case.create is never an export, so a case always has a state entry.
   const entry = c.audit.list({ afterSeq: (row?.seq ?? 1) - 1, limit: 1 })[0]!;

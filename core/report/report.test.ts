@@ -123,6 +123,9 @@ describe('evidence report and export package', () => {
     expect(r2.sha256).toBe(r1.sha256);
     expect(r2.reportId).toBe(r1.reportId);
     expect(fs.readFileSync(out1).equals(r2.pdf)).toBe(true);
+    // A report job that failed or was cancelled is recorded (job.*) but is not case state either.
+    c.audit.append({ action: 'job.cancelled', params: { jobId: 999, kind: 'report', attempts: 1 } });
+    expect((await generateReport(c, selection())).sha256).toBe(r1.sha256);
     const audit = c.audit.list({ action: 'report.create' }).at(-1)!;
     expect(audit.outputs[0]).toMatchObject({ sha256: r1.sha256, role: 'report' });
     expect(audit.params).toMatchObject({ reportId: r1.reportId, pages: r1.pages, redaction: { enabled: true } });
