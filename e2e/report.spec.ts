@@ -98,7 +98,7 @@ test('redact, export images, make the report and the signed package', async ({ a
   await dialog.getByTestId('report-save').click();
   await expect(picker.getByTestId('picker-filename')).toHaveValue('report-2026-00917.pdf');
   await picker.getByTestId('picker-confirm').click();
-  await expect(dialog.getByTestId('report-job')).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
+  await expect(dialog.locator('[data-testid="report-job"][data-kind="report"]')).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
   const pdf = path.join(exports, 'report-2026-00917.pdf');
   const text = spawnSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }).stdout;
   expect(text).toContain('2026-00917');
@@ -110,7 +110,7 @@ test('redact, export images, make the report and the signed package', async ({ a
   await dialog.getByTestId('report-save').click();
   await expect(picker.getByTestId('picker-filename')).toHaveValue('package-2026-00917.zip');
   await picker.getByTestId('picker-confirm').click();
-  await expect(dialog.getByTestId('report-job')).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
+  await expect(dialog.locator('[data-testid="report-job"][data-kind="package"]')).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
   const zip = path.join(exports, 'package-2026-00917.zip');
   const copy = path.join(dir, 'received.zip');
   fs.copyFileSync(zip, copy);

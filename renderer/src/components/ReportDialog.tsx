@@ -106,7 +106,7 @@ export function ReportDialog() {
           </p>
         )}
         {job && (
-          <div data-testid="report-job" data-state={job.state}>
+          <div data-testid="report-job" data-state={job.state} data-kind={job.kind} data-job-id={job.id}>
             {running && <ProgressBar value={progress ? (100 * progress.current) / Math.max(1, progress.total) : 0} label="Export progress" />}
             <p className="small">
               {job.state === 'succeeded' && result

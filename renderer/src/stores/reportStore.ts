@@ -70,7 +70,8 @@ export const useReport = create<ReportState>()((set, get) => ({
   },
   async start() {
     const s = get();
-    set({ error: null });
+    // The previous job's outcome must not stand for this one's.
+    set({ error: null, jobId: null });
     const selection: SelectionChoice = {
       enhancementIds: s.enhancementIds,
       frames: s.frames,
