@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { SelectionChoice } from '../../../app/contract';
 import { exportImageAs, type ImageExportInput } from '../lib/exporting';
 import { attempt, notify } from '../stores/toastStore';
@@ -26,6 +26,23 @@ export function ExportMenu({ items, reportSelection }: Props) {
   const [redact, setRedact] = useState(true);
   const [reason, setReason] = useState('');
   const blocked = !redact && !reason.trim();
+  const root = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    // Close on a click elsewhere or Escape, but not while a dialog this menu opened is up.
+    const onDown = (ev: PointerEvent): void => {
+      if (root.current && !root.current.contains(ev.target as Node) && !document.querySelector('.modal-backdrop')) setOpen(false);
+    };
+    const onKey = (ev: KeyboardEvent): void => {
+      if (ev.key === 'Escape' && !document.querySelector('.modal-backdrop')) setOpen(false);
+    };
+    window.addEventListener('pointerdown', onDown);
+    window.addEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('pointerdown', onDown);
+      window.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
   const run = (item: ExportItem): void => {
     void attempt(`${item.label} failed`, async () => {
       const r = await exportImageAs(`Save ${item.label.toLowerCase()}`, { ...item.request, redact, ...(redact ? {} : { reason: reason.trim() }) });
@@ -35,7 +52,7 @@ export function ExportMenu({ items, reportSelection }: Props) {
     });
   };
   return (
-    <div className="export-menu">
+    <div className="export-menu" ref={root}>
       <button type="button" onClick={() => setOpen(!open)} aria-expanded={open} data-testid="export-menu">
         Export ▾
       </button>
