@@ -303,6 +303,28 @@ describe('evidence report and export package', () => {
     }
   });
 
+  it('a report job shows progress and, cancelled, leaves no file and no report entry', async () => {
+    const out = path.join(tmp.dir, 'out', 'cancelled.pdf');
+    const reports = c.audit.list({ action: 'report.create' }).length;
+    const stages: string[] = [];
+    const job = q.enqueue('report', { selection: { enhancementIds: [fusionId, restoreId], frames: [{ evidenceId: e.id, index: 8 }], keepTrackIds: [], redact: true, reason: null }, out, force: false });
+    const onProgress = (p: { jobId: number; stage: string }): void => {
+      if (p.jobId !== job.id) return;
+      stages.push(p.stage);
+      q.cancel(job.id);
+    };
+    q.on('progress', onProgress);
+    const done = await q.waitFor(job);
+    q.off('progress', onProgress);
+    expect(stages[0]).toBe('images');
+    expect(done.state).toBe('cancelled');
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(path.dirname(out)).filter((f) => f.includes('.part'))).toEqual([]);
+    expect(c.audit.list({ action: 'report.create' })).toHaveLength(reports);
+    // Its job.cancelled entry is no case state: the next report is still the same bytes.
+    expect(c.audit.list({ action: 'job.cancelled' }).at(-1)!.params).toMatchObject({ kind: 'report' });
+  });
+
   it('turns redaction off only with a reason, and says so in the report and the audit entry', async () => {
     const r = await createReport(c, { ...selection(), redact: false, reason: 'court order 12/2026: faces of all present to be shown' }, path.join(tmp.dir, 'out', 'unredacted.pdf'));
     expect(r.redaction).toMatchObject({ enabled: false, reason: 'court order 12/2026: faces of all present to be shown' });
