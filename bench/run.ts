@@ -8,6 +8,7 @@ import { benchEnhance } from './enhance';
 import { benchImaging } from './imaging';
 import { benchImport } from './import';
 import { benchModels } from './models';
+import { benchRealLabels } from './realLabelsBaseline';
 
 type Bench = { name: string; run: () => Promise<void> };
 
@@ -18,6 +19,7 @@ const SECTIONS: Bench[] = [
   { name: 'analysis', run: benchAnalysis },
   { name: 'imaging', run: benchImaging },
   { name: 'enhance', run: benchEnhance },
+  { name: 'real-labels', run: benchRealLabels },
 ];
 
 async function main(): Promise<void> {
