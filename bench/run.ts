@@ -9,6 +9,7 @@ import { benchImaging } from './imaging';
 import { benchImport } from './import';
 import { benchImportMemory } from './importMemory';
 import { benchModels } from './models';
+import { benchRealLabels } from './realLabelsBaseline';
 
 type Bench = { name: string; run: () => Promise<void> };
 
@@ -21,6 +22,7 @@ const SECTIONS: Bench[] = [
   { name: 'analysis', run: benchAnalysis },
   { name: 'imaging', run: benchImaging },
   { name: 'enhance', run: benchEnhance },
+  { name: 'real-labels', run: benchRealLabels },
 ];
 
 async function main(): Promise<void> {

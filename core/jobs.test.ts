@@ -111,6 +111,41 @@ describe('job queue', () => {
     expect(done).toMatchObject({ state: 'succeeded', attempts: 2, result: { calls: 2 } });
   });
 
+  it('closing the case ends its running and waiting jobs abandoned: nothing runs later unasked', async () => {
+    const dir = path.join(tmp.dir, 'Close');
+    const a = createCase(dir, { caseNumber: 'C-2', title: 'Close', examiner: 'Tester' });
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const slow: JobHandler<TestSpec> = {
+      validate: (p) => p as Record<string, unknown>,
+      async run(ctx) {
+        started();
+        await new Promise<void>((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new SightlineError('CANCELLED', 'stopped'))));
+      },
+    };
+    const q = new JobQueue<TestJobs>(a, { slow, block: noop, flaky: noop }, { concurrency: 1 });
+    const first = q.enqueue('slow', {});
+    const second = q.enqueue('slow', {});
+    await running;
+    await q.stop();
+    const jobs = listJobs(a);
+    expect(jobs.find((j) => j.id === first.id)).toMatchObject({ state: 'abandoned', lastError: { code: 'ABANDONED', message: expect.stringMatching(/closed while it ran/) } });
+    expect(jobs.find((j) => j.id === second.id)).toMatchObject({ state: 'abandoned', lastError: { code: 'ABANDONED', message: expect.stringMatching(/closed before it started/) } });
+    expect(a.audit.list({ action: 'job.abandoned' }).map((e) => (e.params as { jobId: number }).jobId).sort()).toEqual([first.id, second.id].sort());
+    a.close();
+    // The next session runs nothing on its own.
+    const b = openCase(dir);
+    let ran = 0;
+    const counting: JobHandler<TestSpec> = { validate: (p) => p as Record<string, unknown>, run: async () => void ran++ };
+    const q2 = new JobQueue<TestJobs>(b, { slow: counting, block: noop, flaky: noop });
+    q2.start();
+    await new Promise((r) => setImmediate(r));
+    expect(ran).toBe(0);
+    expect(listJobs(b).filter((j) => j.state === 'queued' || j.state === 'running')).toEqual([]);
+    await q2.stop();
+    b.close();
+  });
+
   it('ends the jobs of a killed process abandoned (audited, visible), never runs them, and retries one only when asked', async () => {
     const dir = path.join(tmp.dir, 'Crash');
     const a = createCase(dir, { caseNumber: 'C-1', title: 'Crash', examiner: 'Tester' });

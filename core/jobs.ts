@@ -186,6 +186,13 @@ function orphanedBy(r: Pick<JobRow, 'state' | 'runner' | 'owner'>): string | nul
   return null;
 }
 
+function closedError(jobId: number, when: string): ErrorInfo {
+  return {
+    code: 'ABANDONED',
+    message: `the case was closed ${when}; nothing it produced was recorded. Retry it if it is still wanted (sightline jobs retry DIR ${jobId}, or Retry in the jobs panel)`,
+  };
+}
+
 function abandonedError(jobId: number, by: string): ErrorInfo {
   return {
     code: 'ABANDONED',
@@ -225,8 +232,8 @@ export function abandonOrphanedJobs(c: CaseHandle): number[] {
 export interface JobQueueOptions {
   readonly concurrency?: number;
   /**
-   * 'all' (the app): run every queued job of the case that is this process's or no one's (returned to the queue
-   * by a clean close); another live process's queued jobs are its own.
+   * 'all' (the app): run every queued job of the case that is this process's or no one's (rows queued before jobs
+   * recorded their owner); another live process's queued jobs are its own.
    * 'own' (the CLI): run only the jobs this queue enqueued; other processes' queued jobs are theirs.
    */
   readonly scope?: 'all' | 'own';
@@ -335,15 +342,17 @@ export class JobQueue<R extends JobRegistry<R> = AppJobs> extends EventEmitter<J
     return Object.prototype.hasOwnProperty.call(this.handlers, kind) ? (this.handlers as unknown as Record<string, JobHandler>)[kind] : undefined;
   }
 
-  /** Start queued jobs (also those a clean close returned to the queue; never abandoned ones). */
+  /** Start queued jobs (never abandoned ones). */
   start(): void {
     this.stopped = false;
     this.pump();
   }
 
   /**
-   * Stop taking jobs and cancel the running ones (closing the case). Running and queued jobs of this process
-   * return to the queue for any app to continue (owner cleared): a clean close is not a crash.
+   * Stop taking jobs and cancel the running ones (closing the case). Nothing this process started or queued runs
+   * later unasked: a job interrupted by the close, and a job of this process still waiting in the queue, end
+   * `abandoned` (audited, with the reason) and can be retried in one step — the same rule as for a process that
+   * was killed. Their partial work was never committed.
    */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -351,7 +360,9 @@ export class JobQueue<R extends JobRegistry<R> = AppJobs> extends EventEmitter<J
     for (const ac of this.running.values()) ac.abort('shutdown');
     await Promise.all(waits);
     // (The case may already be closed: then its queued jobs stay this process's, and are abandoned once it ends.)
-    if (!this.c.readonly && this.c.db.open) this.c.db.prepare(`UPDATE jobs SET owner = NULL WHERE state = 'queued' AND owner = ?`).run(THIS_RUNNER);
+    if (this.c.readonly || !this.c.db.open) return;
+    const waiting = this.c.db.prepare(`SELECT id FROM jobs WHERE state = 'queued' AND owner = ?`).all(THIS_RUNNER) as { id: number }[];
+    for (const { id } of waiting) this.finish(id, 'abandoned', closedError(id, 'before it started'));
   }
 
   private pump(): void {
@@ -431,7 +442,7 @@ export class JobQueue<R extends JobRegistry<R> = AppJobs> extends EventEmitter<J
       if (committed) {
         // The results are in; a late error (e.g. in a progress callback) does not undo them.
       } else if (ac.signal.aborted && ac.signal.reason === 'shutdown') {
-        this.c.db.prepare(`UPDATE jobs SET state = 'queued', runner = NULL, owner = NULL, attempts = max(0, attempts - 1) WHERE id = ?`).run(job.id);
+        if (this.c.db.open && !this.c.readonly) this.finish(job.id, 'abandoned', closedError(job.id, 'while it ran'));
       } else if (info.code === 'CANCELLED' || ac.signal.aborted) {
         this.finish(job.id, 'cancelled', null);
       } else if (RETRYABLE.has(info.code) && job.attempts < job.maxAttempts) {
@@ -446,12 +457,12 @@ export class JobQueue<R extends JobRegistry<R> = AppJobs> extends EventEmitter<J
     }
   }
 
-  private finish(id: number, state: 'failed' | 'cancelled', error: ErrorInfo | null): void {
+  private finish(id: number, state: 'failed' | 'cancelled' | 'abandoned', error: ErrorInfo | null): void {
     this.c.db.transaction(() => {
       this.c.db.prepare('UPDATE jobs SET state = ?, finished_at = ?, last_error = ? WHERE id = ?').run(state, new Date().toISOString(), error ? JSON.stringify(error) : null, id);
       const job = getJob(this.c, id);
       this.c.audit.append({ action: `job.${state}`, params: { jobId: id, kind: job.kind, attempts: job.attempts, ...(error ? { error: error.message, code: error.code } : {}), params: job.params } });
     }).immediate();
-    if (state === 'cancelled') this.emit('changed', getJob(this.c, id));
+    if (state !== 'failed') this.emit('changed', getJob(this.c, id));
   }
 }

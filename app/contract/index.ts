@@ -19,6 +19,8 @@ import { enhanceChannels } from './enhance';
 import { evidenceChannels } from './evidence';
 import { frameChannels } from './frames';
 import { jobChannels, type Job, type JobProgressEvent } from './jobs';
+import { redactionChannels } from './redaction';
+import { reportChannels } from './report';
 
 export * from './analysis';
 export * from './app';
@@ -30,6 +32,8 @@ export * from './enhance';
 export * from './evidence';
 export * from './frames';
 export * from './jobs';
+export * from './redaction';
+export * from './report';
 export type { ErrorInfo };
 
 export const channels = {
@@ -42,6 +46,8 @@ export const channels = {
   ...jobChannels,
   ...analysisChannels,
   ...enhanceChannels,
+  ...redactionChannels,
+  ...reportChannels,
 } as const;
 
 export type Channels = typeof channels;

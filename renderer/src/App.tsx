@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { PathPicker } from './components/PathPicker';
+import { ReportDialog } from './components/ReportDialog';
 import { Toasts } from './components/Toasts';
 import { handleTabKeys, TopBar } from './components/TopBar';
 import { useApp, type View } from './stores/appStore';
@@ -67,6 +68,7 @@ export function App() {
           <CurrentView view={view} />
         </ErrorBoundary>
       </main>
+      <ReportDialog />
       <PathPicker />
       <Toasts />
     </div>

@@ -3,6 +3,7 @@ import { SightlineError, toErrorInfo } from '../../../domain/errors';
 import { findEvidence, importEvidence, listEvidence, type Evidence } from '../../../core/evidence';
 import { checkAllEvidence, integrityError } from '../../../core/evidenceVerify';
 import { exportFrame } from '../../../core/frames';
+import { exportImage } from '../../../core/export/viewExports';
 import { EXIT } from '../exitCodes';
 import { term } from '../../../platform/terminalText';
 import { fmtSeconds, str, withCase } from './shared';
@@ -74,9 +75,9 @@ export const evidenceList: Command = {
 export const frameCmd: Command = {
   path: ['frame'],
   summary: 'export frame INDEX of an evidence item as PNG (exact for variable frame rate; audited)',
-  usage: 'frame DIR EVIDENCE_ID INDEX --out FILE.png',
+  usage: 'frame DIR EVIDENCE_ID INDEX --out FILE.png [--redact [--keep-track ID...] [--force]]',
   positionals: [3, 3],
-  options: { out: { type: 'string' } },
+  options: { out: { type: 'string' }, redact: { type: 'boolean' }, 'keep-track': { type: 'string', multiple: true }, force: { type: 'boolean' } },
   async run([dir, ref, indexText], values, ctx) {
     const index = Number(indexText);
     await withCase(dir!, values, async (c) => {
@@ -84,6 +85,15 @@ export const frameCmd: Command = {
       if (!/^\d+$/.test(indexText!)) {
         throw new SightlineError('INVALID_INPUT', `frame index must be a whole number (0–${e.frameCount - 1}), got ${JSON.stringify(indexText)}`);
       }
+      if (values.redact === true) {
+        // Every face except the kept tracks' is redacted, with the same method as reports and packages.
+        const keep = ((values['keep-track'] as string[] | undefined) ?? []).flatMap((t) => t.split(',')).filter(Boolean).map(Number);
+        const out = str(values, 'out');
+        const x = await exportImage(c, { kind: 'frame', evidenceId: e.id, index, keepTrackIds: keep, force: values.force === true, signal: ctx.signal, ...(out ? { path: out } : {}) });
+        ctx.print({ ok: true, ...x }, `frame ${index} of #${e.id}, ${x.redaction.regions} face region(s) redacted → ${x.path}\n  sha256 ${x.sha256}`);
+        return;
+      }
+      if (values['keep-track'] || values.force) throw new SightlineError('INVALID_INPUT', '--keep-track and --force go with --redact');
       const r = await exportFrame(c, e.id, index, str(values, 'out'), ctx.signal);
       ctx.print({ ok: true, ...r }, `${term`frame ${index} of #${e.id} at ${fmtSeconds(r.frame.time)} (pts ${r.frame.pts}) → ${r.path}`}\n  sha256 ${r.sha256}\n  decoded-pixels md5 ${r.frame.md5}`);
     }, { ctx });

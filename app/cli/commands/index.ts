@@ -6,6 +6,7 @@ import { enhanceCmd, enhancementsCmd, guardCmd, replayCmd } from './enhanceComma
 import { evidenceList, evidenceVerifyCmd, frameCmd, importCmd } from './evidenceCommands';
 import { jobsCmd, jobsRetryCmd } from './jobCommands';
 import { detectCmd, modelsCmd } from './models';
+import { exportImageCmd, exportPackageCmd, redactAddCmd, redactListCmd, redactRemoveCmd, reportCmd, verifyPackageCmd } from './reportCommands';
 
 /** Every `sightline` command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [caseCreate, caseInfo, importCmd, evidenceList, evidenceVerifyCmd, frameCmd, analyzeCmd, tracksCmd, enhanceCmd, enhancementsCmd, replayCmd, guardCmd, jobsCmd, jobsRetryCmd, auditVerify, auditExport, modelsCmd, detectCmd];
+export const COMMANDS: readonly Command[] = [caseCreate, caseInfo, importCmd, evidenceList, evidenceVerifyCmd, frameCmd, analyzeCmd, tracksCmd, enhanceCmd, enhancementsCmd, replayCmd, guardCmd, jobsCmd, jobsRetryCmd, redactAddCmd, redactListCmd, redactRemoveCmd, exportImageCmd, reportCmd, exportPackageCmd, verifyPackageCmd, auditVerify, auditExport, modelsCmd, detectCmd];

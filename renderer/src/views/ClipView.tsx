@@ -1,11 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
+import { ExportMenu } from '../components/ExportMenu';
 import { FaceOverlay } from '../components/FaceOverlay';
+import { RedactionLayer } from '../components/RedactionLayer';
 import { FacesPanel } from '../components/FacesPanel';
 import { FrameViewport } from '../components/FrameViewport';
 import { Timeline } from '../components/Timeline';
 import { isTyping, modalOpen } from '../lib/keys';
 import { shortHash, timecode } from '../lib/format';
 import { useClip } from '../stores/clipStore';
+import { useFaces } from '../stores/facesStore';
 import { attempt, notify, toastError } from '../stores/toastStore';
 import { useZoom } from '../stores/zoomStore';
 
@@ -89,6 +92,8 @@ function ZoomControls() {
 export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
   const clip = useClip();
   const { evidence, shown, target } = clip;
+  // The selected track is the subject: a frame export leaves its face visible and redacts every other.
+  const selectedTrack = useFaces((s) => s.selected);
 
   useEffect(() => {
     // Once per evidence id: the store itself is stable.
@@ -175,9 +180,16 @@ export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
         <button type="button" className="primary" onClick={exportFrame} disabled={!shown} data-testid="export-frame">
           Export frame
         </button>
+        {shown && (
+          <ExportMenu
+            items={[{ key: 'frame-redacted', label: 'Frame with redaction', request: { kind: 'frame', evidenceId: evidence.id, index: shown.index, ...(selectedTrack ? { keepTrackIds: [selectedTrack] } : {}) } }]}
+            reportSelection={{ frames: [{ evidenceId: evidence.id, index: shown.index }], ...(selectedTrack ? { keepTrackIds: [selectedTrack] } : {}) }}
+          />
+        )}
       </div>
       <FrameViewport url={shown?.url ?? null} width={evidence.width} height={evidence.height} frameIndex={shown?.index ?? null} alt={shown ? `${evidence.originalName}, frame ${shown.index}` : ''}>
         <FaceOverlay evidenceId={evidence.id} frameIndex={shown?.index ?? null} width={evidence.width} height={evidence.height} />
+        <RedactionLayer evidenceId={evidence.id} frameIndex={shown?.index ?? null} width={evidence.width} height={evidence.height} />
       </FrameViewport>
       <div className="statusbar" data-testid="frame-status">
         <span>

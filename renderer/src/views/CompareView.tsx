@@ -4,6 +4,7 @@ import { mediaUrl } from '../bridge/api';
 import { TierLabel, VerdictBadge } from '../components/TierLabel';
 import { shortHash } from '../lib/format';
 import { useApp } from '../stores/appStore';
+import { ExportMenu } from '../components/ExportMenu';
 import { useCompare, type CompareMode } from '../stores/compareStore';
 import { attempt, toastError } from '../stores/toastStore';
 import '../enhance.css';
@@ -359,6 +360,13 @@ export function CompareView({ enhancementId }: { readonly enhancementId: number 
           </>
         )}
         <span className="spacer" />
+        <ExportMenu
+          items={[
+            { key: 'enhanced', label: 'Enhanced image', request: { kind: 'enhanced', enhancementId: e.id } },
+            { key: 'comparison', label: 'Side-by-side comparison', request: { kind: 'comparison', enhancementId: e.id } },
+          ]}
+          reportSelection={{ enhancementIds: [e.id] }}
+        />
         <div className="zoom-controls" role="group" aria-label="Zoom">
           <button type="button" className="small" onClick={() => z.zoomBy(0.8, VIEW / 2, VIEW / 2)} data-testid="cmp-zoom-out">
             −

@@ -2,7 +2,7 @@ import type { Migration } from './types';
 
 /** Released: never edit; add a new migration instead. */
 export const migration: Migration = {
-  version: 6,
+  version: 7,
   name: 'integrity: abandoned jobs, job owners and retries, evidence verification cache',
   up(db) {
     // A job whose process was killed ends `abandoned` (a state the old CHECK refuses): SQLite cannot change a
