@@ -7,15 +7,19 @@ import { benchAnalysis } from './analysis';
 import { benchEnhance } from './enhance';
 import { benchImaging } from './imaging';
 import { benchImport } from './import';
+import { benchImportMemory } from './importMemory';
 import { benchModels } from './models';
 import { benchRealFaces } from './realFaces';
 import { benchUi } from './ui';
+import { benchRealLabels } from './realLabelsBaseline';
 
 type Bench = { name: string; run: () => Promise<void>; onlyWhenNamed?: boolean };
 
 // Each part of the pipeline adds its section here; `npm run bench -- NAME…` runs only those.
 const SECTIONS: Bench[] = [
   { name: 'import', run: benchImport },
+  // Minutes on first use (it encodes a 6-hour clip once); run it alone with `npm run bench -- import-memory`.
+  { name: 'import-memory', run: benchImportMemory },
   { name: 'models', run: benchModels },
   { name: 'analysis', run: benchAnalysis },
   { name: 'imaging', run: benchImaging },
@@ -24,6 +28,7 @@ const SECTIONS: Bench[] = [
   { name: 'realfaces', run: benchRealFaces, onlyWhenNamed: true },
   // Needs the renderer built and Chromium; `npm run bench -- ui`.
   { name: 'ui', run: benchUi, onlyWhenNamed: true },
+  { name: 'real-labels', run: benchRealLabels },
 ];
 
 async function main(): Promise<void> {

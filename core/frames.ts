@@ -11,7 +11,8 @@ import { scratchPath, type CaseHandle } from './case';
 import { adoptDerivedFile, storeDerivedBytes, type DerivedFile } from '../platform/derivedStore';
 import { derivedPath, recordDerived } from './derived';
 import { SightlineError, fromSystemError } from '../domain/errors';
-import { decodeStill, evidenceFile, getEvidence, type Evidence } from './evidence';
+import { decodeStill, getEvidence, type Evidence } from './evidence';
+import { verifiedEvidenceFile } from './evidenceVerify';
 import { RGB_CONVERSION_GRAPH, extractFrame } from '../platform/ffmpeg';
 import { ffmpegInfo } from '../platform/tools';
 
@@ -87,8 +88,11 @@ export async function getFrame(c: CaseHandle, evidenceId: number, index: number,
   try {
     // Seek half a second before the frame (keyframe seeking lands at or before it), relative to the file's start.
     const seekTo = e.kind === 'image' || index === 0 || e.noTimestamps ? null : Math.max(0, info.ptsTime - e.startTime - 0.5);
-    if (e.decoder === 'sharp') await extractStill(evidenceFile(c, e), info.md5, out);
-    else await extractFrame(evidenceFile(c, e), { index, pts: info.pts ?? 0, ptsTime: info.ptsTime, md5: info.md5, seekTo, conversion: e.rgbConversion }, out, signal);
+    // The stored file must still be the one imported (its SHA-256, cached by file identity), and the frame's
+    // pixels the ones indexed (MD5, checked by the extraction).
+    const source = await verifiedEvidenceFile(c, e, { ...(signal ? { signal } : {}) });
+    if (e.decoder === 'sharp') await extractStill(source, info.md5, out);
+    else await extractFrame(source, { index, pts: info.pts ?? 0, ptsTime: info.ptsTime, md5: info.md5, seekTo, conversion: e.rgbConversion }, out, signal);
     const meta = await sharp(out).metadata();
     const file = adoptDerivedFile(c.paths.derived, out, meta.width ?? e.width, meta.height ?? e.height);
     c.db.transaction(() => {

@@ -6,18 +6,22 @@
  *   npx tsx models/install.ts              (from source)
  *   … --update-manifest                    (developers: record the hashes of a changed converter)
  *   … --force                              (rebuild even when the files are fine)
+ *   … --candidates                         (also the candidate models, into candidatesDir(); naming a
+ *                                           candidate's id converts just that one)
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { convertModel } from './convert/index';
 import { loadManifest, modelPath, type ModelEntry } from './manifest';
 import { sha256File, sha256Hex } from '../platform/hashing';
-import { manifestPath, onnxDir, packageVersion } from './paths';
+import { candidatesDir, manifestPath, onnxDir, packageVersion } from './paths';
 
 export interface InstallOptions {
   force?: boolean;
   updateManifest?: boolean;
   only?: readonly string[];
+  /** Also convert the manifest's candidate models (never part of the default install). */
+  candidates?: boolean;
   log?: (line: string) => void;
 }
 
@@ -35,7 +39,9 @@ export async function installModels(opts: InstallOptions = {}): Promise<InstallR
   mkdirSync(onnxDir(), { recursive: true });
   const results: InstallResult[] = [];
   let manifestChanged = false;
-  for (const entry of manifest.models) {
+  const candidates = (manifest.candidates ?? []).filter((c) => opts.candidates || opts.only?.includes(c.id));
+  if (candidates.length) mkdirSync(candidatesDir(), { recursive: true });
+  for (const entry of [...manifest.models, ...candidates]) {
     if (opts.only && !opts.only.includes(entry.id)) continue;
     const target = modelPath(entry);
     const r = await installOne(entry, target, opts);
@@ -87,6 +93,7 @@ if (require.main === module) {
   const only = args.filter((a) => !a.startsWith('--'));
   installModels({
     force: args.includes('--force'),
+    candidates: args.includes('--candidates'),
     updateManifest: args.includes('--update-manifest'),
     ...(only.length ? { only } : {}),
   }).then((results) => {
@@ -95,7 +102,8 @@ if (require.main === module) {
       console.error(`model install: ${failed.length} of ${results.length} failed`);
       process.exitCode = 1;
     } else {
-      console.log(`model install: ${results.length} models ready in ${onnxDir()}`);
+      const n = results.filter((r) => r.file.startsWith(candidatesDir())).length;
+      console.log(`model install: ${results.length - n} models ready in ${onnxDir()}${n ? `, ${n} candidates in ${candidatesDir()}` : ''}`);
     }
   }, (err: unknown) => {
     console.error(err);

@@ -32,6 +32,14 @@ export function onnxDir(): string {
   return process.env.SIGHTLINE_MODELS_DIR ?? packagedModelsDir() ?? path.join(repoRoot(), 'models', 'onnx');
 }
 
+/**
+ * Converted candidate models (manifest `candidates`): a sibling of the shipped pack, so packaging (which copies
+ * models/onnx) never picks them up. `SIGHTLINE_CANDIDATES_DIR` overrides.
+ */
+export function candidatesDir(): string {
+  return process.env.SIGHTLINE_CANDIDATES_DIR ?? path.join(repoRoot(), 'models', 'onnx-candidates');
+}
+
 /** Root folder of an installed npm package (its package.json's folder), even when `exports` hides package.json. */
 export function packageDir(name: string): string {
   const direct = path.join(repoRoot(), 'node_modules', ...name.split('/'));

@@ -16,6 +16,9 @@
 import { spawn } from 'node:child_process';
 import ffmpegLib from 'fluent-ffmpeg';
 import { SightlineError, cancelled } from '../domain/errors';
+import { MAX_FRAME_PIXELS, frameSizeProblem } from '../domain/mediaLimits';
+import { openFrameDigests } from './frameDigests';
+import { cleanLine, ffmpegReason, meaningfulLines } from './ffmpegText';
 import { toolPaths } from './tools';
 
 // ───────────────────────────── probe ─────────────────────────────
@@ -62,11 +65,43 @@ export function probeMedia(file: string): Promise<MediaFacts> {
   });
 }
 
+/**
+ * The size of the first frame as the decoder produces it (what every later decode delivers: ffmpeg scales later
+ * frames to the first one's size), which a container's header may contradict. Null when no frame decodes.
+ */
+export function probeFrameSize(file: string, signal?: AbortSignal): Promise<{ width: number; height: number } | null> {
+  const args = [
+    '-v', 'error',
+    '-max_pixels', String(MAX_FRAME_PIXELS), // a frame beyond the limit is not decoded at all
+    '-select_streams', 'v:0',
+    '-read_intervals', '%+#1', // the first frame only
+    '-show_entries', 'frame=width,height',
+    '-of', 'csv=p=0',
+    file,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(toolPaths().ffprobe, args, { stdio: ['ignore', 'pipe', 'ignore'], windowsHide: true });
+    let out = '';
+    const onAbort = (): void => {
+      child.kill('SIGKILL');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    child.on('error', (e) => reject(new SightlineError('TOOL_FAILED', `could not start ffprobe: ${e.message}`)));
+    child.on('close', () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) return reject(cancelled());
+      const m = /^(\d+),(\d+)/m.exec(out);
+      resolve(m ? { width: Number(m[1]), height: Number(m[2]) } : null);
+    });
+  });
+}
+
 function classifyProbeError(message: string): SightlineError {
   // ffprobe writes the reason as the last line(s) of stderr; keep the meaningful one for the investigator.
   const lines = message.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   const reason = lines.reverse().find((l) => /:/.test(l) && !/^ffprobe (version|exited)/i.test(l)) ?? lines[0] ?? message;
-  const short = reason.replace(/^.*?:\s*/, '');
+  const short = cleanLine(reason).replace(/^.*?:\s*/, '');
   // A container recognised only by its extension ("low score") is not media at all, whatever else it says.
   if (!/low score|misdetection possible/i.test(message) && /moov atom not found|Invalid NAL|partial file|truncat|End of file|corrupt/i.test(message)) {
     return new SightlineError('CORRUPT_MEDIA', `damaged or truncated media (${short})`);
@@ -174,8 +209,8 @@ export function runFfmpeg(args: readonly string[], opts: RunOptions = {}): Promi
       if (signal?.aborted) return reject(cancelled());
       if (partial && opts.onLine) opts.onLine(partial);
       if (code === 0) return resolve({ stderrTail: stderr });
-      const last = stderr.trim().split(/\r?\n/).slice(-3).join(' | ');
-      reject(new SightlineError('TOOL_FAILED', `ffmpeg failed (${sig ?? `exit ${code}`}): ${last || 'no message'}`, { stderr }));
+      // A short reason for people (no memory addresses or stream dumps); the raw text stays in the details.
+      reject(new SightlineError('TOOL_FAILED', `ffmpeg failed (${sig ?? `exit ${code}`}): ${ffmpegReason(stderr, { lines: 3 })}`, { stderr }));
     });
   });
 }
@@ -193,9 +228,14 @@ export interface IndexedFrame {
 export interface FrameIndex {
   /** e.g. '1/12800'. */
   readonly timeBase: string;
+  /** Every frame, in order (empty when the caller took them one by one through `onIndexed`). */
   readonly frames: IndexedFrame[];
-  /** What ffmpeg reported while decoding (damage, concealed errors); empty for clean media. */
+  /** Frames indexed (also when they were not kept). */
+  readonly count: number;
+  /** What ffmpeg reported while decoding (damage, concealed errors), as short distinct reasons; empty for clean media. */
   readonly messages: string[];
+  /** ffmpeg's own stderr text (tail), kept for the record beside the short reasons. */
+  readonly log: string;
 }
 
 /**
@@ -214,6 +254,7 @@ function frameIndexArgs(file: string): string[] {
     '-hide_banner',
     '-nostdin',
     '-v', 'error', // errors only on stderr; the frame list is on stdout
+    '-max_pixels', String(MAX_FRAME_PIXELS), // a frame larger than Sightline reads is a decode error, not 1 GB of memory
     '-copyts', // keep the stream's own timestamps: they are what the index records
     '-i', file,
     '-map', '0:v:0', // the first video stream; other streams are not indexed
@@ -224,9 +265,23 @@ function frameIndexArgs(file: string): string[] {
   ];
 }
 
-export async function indexFrames(file: string, opts: { signal?: AbortSignal; onFrame?: (count: number) => void } = {}): Promise<FrameIndex> {
+export interface IndexOptions {
+  readonly signal?: AbortSignal;
+  readonly onFrame?: (count: number) => void;
+  /**
+   * Take each frame as it is decoded instead of collecting them: memory stays flat however long the clip (the
+   * import streams them into the database). Frames arrive in order; `frames` of the result is then empty.
+   */
+  readonly onIndexed?: (frame: IndexedFrame, index: number) => void;
+  /** Paths to show by another name in messages (the scratch copy as the original's name). */
+  readonly rename?: ReadonlyArray<readonly [string, string]>;
+}
+
+export async function indexFrames(file: string, opts: IndexOptions = {}): Promise<FrameIndex> {
   let timeBase = '';
   const frames: IndexedFrame[] = [];
+  let count = 0;
+  let lastPts = -Infinity;
   let num = 0;
   let den = 1;
   const { stderrTail } = await runFfmpeg(frameIndexArgs(file), {
@@ -243,19 +298,19 @@ export async function indexFrames(file: string, opts: { signal?: AbortSignal; on
       const parts = line.split(',').map((p) => p.trim());
       if (parts.length < 6 || parts[0] !== '0') return;
       const pts = Number(parts[2]);
-      frames.push({ pts, ptsTime: (pts * num) / den, md5: parts[5]! });
-      opts.onFrame?.(frames.length);
+      // ffmpeg emits frames in presentation order; assert it rather than assume it.
+      if (pts < lastPts) throw new SightlineError('CORRUPT_MEDIA', `frame timestamps go backwards at frame ${count} (pts ${pts} < ${lastPts})`);
+      lastPts = pts;
+      const frame: IndexedFrame = { pts, ptsTime: (pts * num) / den, md5: parts[5]! };
+      if (opts.onIndexed) opts.onIndexed(frame, count);
+      else frames.push(frame);
+      count++;
+      opts.onFrame?.(count);
     },
   });
   if (!timeBase) throw new SightlineError('TOOL_FAILED', 'ffmpeg did not report a time base for the video stream');
-  // ffmpeg emits frames in presentation order; assert it rather than assume it.
-  for (let i = 1; i < frames.length; i++) {
-    if (frames[i]!.pts < frames[i - 1]!.pts) {
-      throw new SightlineError('CORRUPT_MEDIA', `frame timestamps go backwards at frame ${i} (pts ${frames[i]!.pts} < ${frames[i - 1]!.pts})`);
-    }
-  }
-  const messages = stderrTail.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(0, 20);
-  return { timeBase, frames, messages };
+  const messages = meaningfulLines(stderrTail, opts.rename).slice(0, 20);
+  return { timeBase, frames, count, messages, log: stderrTail };
 }
 
 // ───────────────────────────── frame extraction ─────────────────────────────
@@ -289,6 +344,7 @@ function extractFrameArgs(file: string, t: FrameTarget, outPng: string, byNumber
     '-nostdin',
     '-v', 'error',
     '-y', // the output is our own temporary file
+    '-max_pixels', String(MAX_FRAME_PIXELS), // bound the decoder's memory per frame
     '-copyts', // compare against the stream's own timestamps, as indexed
     ...(t.seekTo !== null && !byNumber ? ['-ss', t.seekTo.toFixed(6)] : []), // fast seek to a keyframe before the target
     '-i', file,
@@ -365,101 +421,199 @@ export interface RawFrame {
   readonly data: Buffer;
 }
 
-/** Arguments that stream every frame (or every k-th) as raw RGB24 over stdout, through the stated conversion. */
-function rawDecodeArgs(file: string, step: number, conversion: RgbConversion, scaleTo?: { width: number; height: number }): string[] {
-  const filters = [
-    ...(step > 1 ? [`select=not(mod(n\\,${step}))`] : []), // every k-th decoded frame; indexes stay those of the full decode
-    rgbFilter(conversion), // the one decode path: the same RGB as frame export and enhancement inputs
-    ...(scaleTo ? [`scale=${scaleTo.width}:${scaleTo.height}:flags=area`] : []), // optional downscale for previews (of the RGB)
-  ];
-  return [
+/**
+ * Arguments that stream every frame (or every k-th) as raw RGB24 over stdout; with `hashTo`, also each of those
+ * frames' MD5 in its native decoded format (`-f framemd5`, as the frame index records it) on that pipe, so the
+ * reader can prove every frame it gets is the frame that was indexed. The RGB goes through the stated conversion.
+ */
+function rawDecodeArgs(file: string, step: number, conversion: RgbConversion, scaleTo?: { width: number; height: number }, hashTo?: string): string[] {
+  const select = step > 1 ? [`select=not(mod(n\\,${step}))`] : []; // every k-th decoded frame; indexes stay those of the full decode
+  // The one decode path: the same RGB as frame export and enhancement inputs, then an optional downscale (of the RGB).
+  const scale = [rgbFilter(conversion), ...(scaleTo ? [`scale=${scaleTo.width}:${scaleTo.height}:flags=area`] : [])];
+  const input = [
     '-hide_banner',
     '-nostdin',
     '-v', 'error',
+    '-max_pixels', String(MAX_FRAME_PIXELS), // bound the decoder's memory per frame
     '-copyts',
     '-i', file,
-    '-map', '0:v:0',
-    '-vf', filters.join(','),
+  ];
+  const rgb = [
     '-vsync', 'passthrough', // never invent or drop frames
     '-pix_fmt', 'rgb24', // already rgb24 after rgbFilter: stated so no other conversion can be negotiated
     '-f', 'rawvideo',
     'pipe:1',
   ];
+  if (!hashTo) {
+    const filters = [...select, ...scale];
+    return [...input, '-map', '0:v:0', ...(filters.length ? ['-vf', filters.join(',')] : []), ...rgb];
+  }
+  // The decoded frames, split before any conversion: one copy is hashed as decoded, the other becomes RGB.
+  const graph = `[0:v:0]${[...select, 'split=2'].join(',')}[hash][pix]${scale.length ? `;[pix]${scale.join(',')}[rgb]` : ''}`;
+  return [
+    ...input,
+    '-filter_complex', graph,
+    '-map', '[hash]',
+    '-vsync', 'passthrough',
+    '-enc_time_base', '-1',
+    '-f', 'framemd5', // MD5 of the native decoded pixels, compared with the frame index
+    hashTo,
+    '-map', scale.length ? '[rgb]' : '[pix]',
+    ...rgb,
+  ];
 }
+
+export interface DecodeOptions {
+  readonly step?: number;
+  readonly signal?: AbortSignal;
+  readonly scaleTo?: { width: number; height: number };
+  /**
+   * The frame index's MD5s (a file from platform/frameDigests.ts): every decoded frame is checked against the MD5
+   * recorded at import before `onFrame` sees it, and the first that differs ends the decode with
+   * EVIDENCE_ALTERED (details: frame, expected, actual).
+   */
+  readonly verify?: string;
+  /** The stated RGB conversion; by default the one the file's stream tags call for (`probeRgbConversion`). */
+  readonly conversion?: RgbConversion;
+  onFrame(f: RawFrame): void | Promise<void>;
+}
+
+/** Frames decoded ahead while their checksum is on its way (ffmpeg writes the two outputs in turn). */
+const MAX_AHEAD = 4;
 
 /**
  * Decode frames as raw RGB and hand each to `onFrame` in order. `onFrame` may be async (back-pressure: ffmpeg
- * is paused while it runs). Cancelling kills ffmpeg.
+ * is paused while it runs). Cancelling kills ffmpeg. Resolves with the number of frames delivered (all of them
+ * verified when `verify` is given).
  */
-export async function decodeFrames(
-  file: string,
-  size: { width: number; height: number },
-  opts: {
-    step?: number;
-    signal?: AbortSignal;
-    scaleTo?: { width: number; height: number };
-    /** The stated RGB conversion; by default the one the file's stream tags call for (`probeRgbConversion`). */
-    conversion?: RgbConversion;
-    onFrame: (f: RawFrame) => void | Promise<void>;
-  },
-): Promise<number> {
+export async function decodeFrames(file: string, size: { width: number; height: number }, opts: DecodeOptions): Promise<number> {
   const step = Math.max(1, Math.floor(opts.step ?? 1));
   const conversion = opts.conversion ?? (await probeRgbConversion(file));
   const w = opts.scaleTo?.width ?? size.width;
   const h = opts.scaleTo?.height ?? size.height;
+  const tooLarge = frameSizeProblem(size.width, size.height) ?? frameSizeProblem(w, h);
+  if (tooLarge) throw new SightlineError('UNSUPPORTED_MEDIA', `frames of ${tooLarge}`);
   const frameBytes = w * h * 3;
   const { signal } = opts;
   if (signal?.aborted) throw cancelled();
+  const digests = opts.verify ? openFrameDigests(opts.verify) : undefined;
   return new Promise<number>((resolve, reject) => {
-    const child = spawn(toolPaths().ffmpeg, rawDecodeArgs(file, step, conversion, opts.scaleTo), { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(toolPaths().ffmpeg, rawDecodeArgs(file, step, conversion, opts.scaleTo, digests ? 'pipe:3' : undefined), {
+      stdio: ['ignore', 'pipe', 'pipe', ...(digests ? (['pipe'] as const) : [])],
+      windowsHide: true,
+    });
+    const stdout = child.stdout!;
     let stderr = '';
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let n = 0;
+    let delivered = 0;
     let failure: unknown;
-    let chain = Promise.resolve();
+    let busy = false;
+    let exited: { code: number | null; sig: NodeJS.Signals | null } | undefined;
+    let settled = false;
+    const ready: RawFrame[] = [];
+    const hashes: string[] = [];
+    let hashPartial = '';
     const onAbort = (): void => {
       child.kill('SIGKILL');
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr = (stderr + c.toString('utf8')).slice(-8192);
-    });
-    child.stdout.on('data', (chunk: Buffer) => {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      while (pendingBytes >= frameBytes && !failure) {
-        const all = Buffer.concat(pending, pendingBytes);
-        const frame = Buffer.from(all.subarray(0, frameBytes));
-        pending = [all.subarray(frameBytes)];
-        pendingBytes -= frameBytes;
-        const f: RawFrame = { index: n * step, width: w, height: h, data: frame };
-        n++;
-        child.stdout.pause();
-        chain = chain
+    const fail = (e: unknown): void => {
+      if (failure === undefined) failure = e;
+      child.kill('SIGKILL');
+      finish();
+    };
+    // Read ahead only while nothing is being processed and few frames wait for their checksum.
+    const flow = (): void => {
+      if (!busy && !failure && ready.length < MAX_AHEAD) stdout.resume();
+      else stdout.pause();
+    };
+    const finish = (): void => {
+      if (settled || !exited || busy) return;
+      if (failure === undefined && ready.length > 0) return; // frames still to deliver
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      digests?.close();
+      if (failure !== undefined) return reject(failure);
+      if (signal?.aborted) return reject(cancelled());
+      const { code, sig } = exited;
+      if (code !== 0) {
+        return reject(new SightlineError('TOOL_FAILED', `ffmpeg decode failed (${sig ?? `exit ${code}`}): ${ffmpegReason(stderr)}`, { stderr }));
+      }
+      if (pendingBytes > 0) {
+        return reject(new SightlineError('CORRUPT_MEDIA', `the decoded frames are not ${w}×${h} as the frame index records (${pendingBytes} bytes left over after frame ${n - 1})`));
+      }
+      if (digests && hashes.length > 0) return reject(new SightlineError('TOOL_FAILED', `ffmpeg gave ${hashes.length} checksum(s) more than frames`));
+      resolve(delivered);
+    };
+    const deliver = (): void => {
+      while (!busy && failure === undefined && ready.length > 0 && (!digests || hashes.length > 0 || exited)) {
+        const f = ready.shift()!;
+        if (digests) {
+          const actual = hashes.shift();
+          const expected = digests.md5At(f.index);
+          if (actual === undefined || actual !== expected) {
+            fail(
+              new SightlineError('EVIDENCE_ALTERED', `frame ${f.index} decodes to different pixels than when it was indexed (MD5 ${actual ?? 'none'} ≠ ${expected ?? 'none: beyond the frame index'})`, {
+                frame: f.index,
+                expected: expected ?? null,
+                actual: actual ?? null,
+              }),
+            );
+            return;
+          }
+        }
+        busy = true;
+        Promise.resolve()
           .then(() => opts.onFrame(f))
           .then(
             () => {
-              if (!failure) child.stdout.resume();
+              delivered++;
+              busy = false;
+              deliver();
+              flow();
+              finish();
             },
             (e: unknown) => {
-              failure = e;
-              child.kill('SIGKILL');
+              busy = false;
+              fail(e);
             },
           );
       }
+      flow();
+    };
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString('utf8')).slice(-8192);
     });
-    child.on('error', (e) => reject(new SightlineError('TOOL_FAILED', `could not start ffmpeg: ${e.message}`)));
+    const hashPipe = digests ? (child.stdio[3] as NodeJS.ReadableStream) : undefined;
+    hashPipe?.on('data', (c: Buffer) => {
+      hashPartial += c.toString('latin1');
+      let nl: number;
+      while ((nl = hashPartial.indexOf('\n')) >= 0) {
+        const line = hashPartial.slice(0, nl).trim();
+        hashPartial = hashPartial.slice(nl + 1);
+        if (line && !line.startsWith('#')) hashes.push(line.split(',')[5]?.trim() ?? '');
+      }
+      deliver();
+    });
+    stdout.on('data', (chunk: Buffer) => {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      while (pendingBytes >= frameBytes && failure === undefined) {
+        const all = Buffer.concat(pending, pendingBytes);
+        ready.push({ index: n * step, width: w, height: h, data: Buffer.from(all.subarray(0, frameBytes)) });
+        pending = [all.subarray(frameBytes)];
+        pendingBytes -= frameBytes;
+        n++;
+      }
+      deliver();
+    });
+    child.on('error', (e) => fail(new SightlineError('TOOL_FAILED', `could not start ffmpeg: ${e.message}`)));
     child.on('close', (code, sig) => {
-      signal?.removeEventListener('abort', onAbort);
-      chain.then(() => {
-        if (failure) return reject(failure);
-        if (signal?.aborted) return reject(cancelled());
-        if (code !== 0) {
-          return reject(new SightlineError('TOOL_FAILED', `ffmpeg decode failed (${sig ?? `exit ${code}`}): ${stderr.trim().split(/\r?\n/).slice(-2).join(' | ')}`));
-        }
-        resolve(n);
-      }, reject);
+      exited = { code, sig };
+      deliver();
+      finish();
     });
   });
 }

@@ -20,6 +20,8 @@ import { evidenceChannels } from './evidence';
 import { frameChannels } from './frames';
 import { jobChannels, type Job, type JobProgressEvent } from './jobs';
 import { trackNameChannels } from './trackNames';
+import { redactionChannels } from './redaction';
+import { reportChannels } from './report';
 
 export * from './analysis';
 export * from './app';
@@ -32,6 +34,8 @@ export * from './evidence';
 export * from './frames';
 export * from './jobs';
 export * from './trackNames';
+export * from './redaction';
+export * from './report';
 export type { ErrorInfo };
 
 export const channels = {
@@ -45,6 +49,8 @@ export const channels = {
   ...analysisChannels,
   ...enhanceChannels,
   ...trackNameChannels,
+  ...redactionChannels,
+  ...reportChannels,
 } as const;
 
 export type Channels = typeof channels;

@@ -162,6 +162,9 @@ export function checkResult(c: CaseHandle, e: Evidence, step: number, r: Analyze
       `the analysis decoded ${r.stats.framesDecoded} frames but the frame index of evidence ${e.id} implies ${r.stats.framesExpected} (every ${step}. of ${e.frameCount}): nothing was recorded`,
     );
   }
+  if (r.stats.framesVerified !== r.stats.framesDecoded) {
+    throw new SightlineError('INTERNAL', `the analysis verified ${r.stats.framesVerified} of ${r.stats.framesDecoded} decoded frames against the frame index: nothing was recorded`);
+  }
   const crops = new Set<string>();
   for (const d of r.detections) {
     if (!Number.isInteger(d.frame) || d.frame < 0 || d.frame >= e.frameCount || d.frame % step !== 0) {
@@ -188,6 +191,8 @@ export interface RecordedRun {
   readonly runId: number;
   readonly evidenceId: number;
   readonly supersedes: number | null;
+  /** False when a run of a job queued later was already recorded: this run is history, not what the views show. */
+  readonly newest: boolean;
   readonly framesAnalysed: number;
   readonly detections: number;
   readonly tracks: number;
@@ -196,12 +201,22 @@ export interface RecordedRun {
   readonly stats: AnalyzeResult['stats'];
 }
 
+/**
+ * Runs are ordered by when their job was queued (the job id), not by when they committed: the newest run is the
+ * one the investigator asked for last. A job that commits after a later-queued job's run (an old job that ran
+ * long, one that was retried or resumed) is recorded as history: it supersedes the run before it in that order
+ * and never becomes the newest. SQL: the order key of a run.
+ */
+const RUN_ORDER = 'COALESCE(job_id, 0) DESC, id DESC';
+
 /** Write a run, its tracks, detections, crop records and audit entry. Call inside the job's commit. */
 export function recordRun(c: CaseHandle, input: RecordRunInput): RecordedRun {
   const { evidence: e, result: r, settings } = input;
   const db = c.db;
   const now = new Date().toISOString();
-  const previous = latestRun(c, e.id);
+  const order = input.jobId ?? Number.MAX_SAFE_INTEGER;
+  const previous = db.prepare(`SELECT id FROM analysis_runs WHERE evidence_id = ? AND COALESCE(job_id, 0) < ? ORDER BY ${RUN_ORDER} LIMIT 1`).get(e.id, order) as { id: number } | undefined;
+  const newer = db.prepare(`SELECT id FROM analysis_runs WHERE evidence_id = ? AND COALESCE(job_id, 0) > ? ORDER BY ${RUN_ORDER} LIMIT 1`).get(e.id, order) as { id: number } | undefined;
   const resultsSha256 = resultsDigest(r.tracks, r.detections);
   const cropsSha256 = cropsDigest(r.detections);
   const runId = Number(
@@ -287,6 +302,8 @@ export function recordRun(c: CaseHandle, input: RecordRunInput): RecordedRun {
       runId,
       jobId: input.jobId,
       supersedes: previous?.id ?? null,
+      newest: newer === undefined,
+      ...(newer ? { supersededBy: newer.id } : {}),
       settings,
       models: input.models,
       worker: input.worker,
@@ -307,6 +324,7 @@ export function recordRun(c: CaseHandle, input: RecordRunInput): RecordedRun {
     runId,
     evidenceId: e.id,
     supersedes: previous?.id ?? null,
+    newest: newer === undefined,
     framesAnalysed: r.stats.framesDecoded,
     detections: r.detections.length,
     tracks: r.tracks.length,
@@ -357,11 +375,11 @@ function toRun(r: RunRow): AnalysisRun {
 }
 
 export function listRuns(c: CaseHandle, evidenceId: number): AnalysisRun[] {
-  return (c.db.prepare('SELECT * FROM analysis_runs WHERE evidence_id = ? ORDER BY id DESC').all(evidenceId) as RunRow[]).map(toRun);
+  return (c.db.prepare(`SELECT * FROM analysis_runs WHERE evidence_id = ? ORDER BY ${RUN_ORDER}`).all(evidenceId) as RunRow[]).map(toRun);
 }
 
 export function latestRun(c: CaseHandle, evidenceId: number): AnalysisRun | null {
-  const r = c.db.prepare('SELECT * FROM analysis_runs WHERE evidence_id = ? ORDER BY id DESC LIMIT 1').get(evidenceId) as RunRow | undefined;
+  const r = c.db.prepare(`SELECT * FROM analysis_runs WHERE evidence_id = ? ORDER BY ${RUN_ORDER} LIMIT 1`).get(evidenceId) as RunRow | undefined;
   return r ? toRun(r) : null;
 }
 

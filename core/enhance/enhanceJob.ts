@@ -29,7 +29,8 @@ import { ffmpegInfo } from '../../platform/tools';
 import type { CaseHandle } from '../case';
 import { derivedPath, recordDerived } from '../derived';
 import { SightlineError } from '../../domain/errors';
-import { evidenceFile, getEvidence, type Evidence } from '../evidence';
+import { getEvidence, type Evidence } from '../evidence';
+import { verifiedEvidenceFile } from '../evidenceVerify';
 import { frameInfo } from '../frames';
 import type { AppJobs } from '../jobKinds';
 import { parseJobParams, type JobContext, type JobHandler } from '../jobs';
@@ -156,7 +157,8 @@ export function enhanceJob(opts: EnhanceJobOptions = {}): JobHandler<AppJobs['en
       const { evidence, task } = buildTask(c, trackId, selectionId, settings);
       const pool = (opts.pool ?? sharedPool)();
       ctx.progress({ stage: 'enhance', current: 0, total: 1 });
-      const full: EnhanceTaskParams = { ...task, file: evidenceFile(c, evidence), derivedDir: c.paths.derived, scratchDir: scratchDir(c, ctx.job.id) };
+      const file = await verifiedEvidenceFile(c, evidence, { signal: ctx.signal });
+      const full: EnhanceTaskParams = { ...task, file, derivedDir: c.paths.derived, scratchDir: scratchDir(c, ctx.job.id) };
       const result = await runTask(pool, full, ctx);
       checkEnhanceResult(c, result);
       const models = enhancementModels(result);
@@ -179,7 +181,9 @@ export function replayJob(opts: EnhanceJobOptions = {}): JobHandler<AppJobs['rep
       const e = getEvidence(c, rec.evidenceId);
       const pool = (opts.pool ?? sharedPool)();
       ctx.progress({ stage: 'enhance', current: 0, total: 1 });
-      const full: EnhanceTaskParams = { ...task, file: evidenceFile(c, e), derivedDir: c.paths.derived, scratchDir: scratchDir(c, ctx.job.id) };
+      // A replay starts from the original evidence: it must still be the file that was imported.
+      const file = await verifiedEvidenceFile(c, e, { signal: ctx.signal });
+      const full: EnhanceTaskParams = { ...task, file, derivedDir: c.paths.derived, scratchDir: scratchDir(c, ctx.job.id) };
       const result = await runTask(pool, full, ctx);
       const details = compareReplay(rec, result, runtimeOf(pool));
       ctx.commit(() => {

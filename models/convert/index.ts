@@ -5,6 +5,7 @@ import type { ModelEntry } from '../manifest';
 import { packageDir } from '../paths';
 import { buildFaceRecognition, buildLandmark68, buildSsdMobilenetV1 } from './faceApi';
 import { buildLayersModel } from './kerasLayers';
+import { buildGraphModel } from './tfjsGraph';
 import type { GraphBuilder } from './onnxGraph';
 import { readWeights, type WeightGroup } from './tfjsWeights';
 
@@ -21,6 +22,15 @@ export function convertModel(entry: ModelEntry): Uint8Array {
     graph = src.network === 'ssd_mobilenetv1' ? buildSsdMobilenetV1(weights)
       : src.network === 'face_landmark_68' ? buildLandmark68(weights)
       : buildFaceRecognition(weights);
+  } else if (src.kind === 'tfjs-graph') {
+    graph = buildGraphModel(path.join(dir, src.modelJson), {
+      graphName: entry.id,
+      inputName: entry.input.name,
+      outputs: src.outputs,
+      ...(src.spatial ? { spatial: src.spatial } : {}),
+      ...(src.nominalSize ? { nominalSize: src.nominalSize } : {}),
+      ...(src.preprocess ? { preprocess: src.preprocess } : {}),
+    }).graph;
   } else {
     graph = buildLayersModel(path.join(dir, src.modelJson), entry.id).graph;
   }

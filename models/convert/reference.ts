@@ -23,6 +23,11 @@ export interface Tf {
     fromMemory(artifacts: unknown): unknown;
   };
   loadLayersModel(handler: unknown): Promise<{ predict(x: TfTensor): TfTensor }>;
+  loadGraphModel(handler: unknown): Promise<TfGraphModel>;
+}
+export interface TfGraphModel {
+  execute(x: TfTensor, outputs?: string | string[]): TfTensor | TfTensor[];
+  executeAsync(x: TfTensor, outputs?: string | string[]): Promise<TfTensor | TfTensor[]>;
 }
 interface FaceApiNet {
   loadFromWeightMap(map: Record<string, TfTensor>): void;
@@ -89,6 +94,48 @@ export async function tfjsLayersModel(modelJsonPath: string): Promise<{ predict(
     weightData: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length),
   });
   return tf.loadLayersModel(handler);
+}
+
+/**
+ * A tfjs graph model loaded from its model.json + shards through an in-memory IO handler (never the network).
+ * `patch` replaces the values of named int32 Const nodes and `inputShape` the placeholder's height, width and
+ * channels (used to run graphs exported for one input size at another).
+ */
+export async function tfjsGraphModel(modelJsonPath: string, patch: Record<string, number[]> = {}, inputShape?: readonly number[]): Promise<TfGraphModel> {
+  const tf = await loadTf();
+  const json = JSON.parse(readFileSync(modelJsonPath, 'utf8')) as { modelTopology: { node: Array<{ op: string; attr?: { shape?: { shape?: { dim?: Array<{ size?: string }> } } } }> }; weightsManifest: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype: string; quantization?: unknown }> }>; signature?: unknown; userDefinedMetadata?: unknown };
+  const dir = path.dirname(modelJsonPath);
+  const buf = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(path.join(dir, p)))));
+  const specs = json.weightsManifest.flatMap((g) => g.weights);
+  if (inputShape) {
+    for (const n of json.modelTopology.node) {
+      const dims = n.op === 'Placeholder' ? n.attr?.shape?.shape?.dim : undefined;
+      if (dims?.length === 4) for (let i = 1; i < 4; i++) dims[i] = { size: String(inputShape[i]) };
+    }
+  }
+  if (Object.keys(patch).length) {
+    let offset = 0;
+    for (const spec of specs) {
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      const bytes = spec.quantization ? NaN : n * 4;
+      if (patch[spec.name]) {
+        if (spec.dtype !== 'int32' || spec.quantization || patch[spec.name]!.length !== n) throw new Error(`cannot patch ${spec.name}`);
+        patch[spec.name]!.forEach((v, i) => buf.writeInt32LE(v, offset + 4 * i));
+      }
+      if (Number.isNaN(bytes)) {
+        const q = spec.quantization as { dtype: string };
+        offset += n * (q.dtype === 'uint8' ? 1 : 2);
+      } else offset += bytes;
+    }
+  }
+  const handler = tf.io.fromMemory({
+    modelTopology: json.modelTopology,
+    weightSpecs: specs,
+    weightData: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length),
+    ...(json.signature ? { signature: json.signature } : {}),
+    ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),
+  });
+  return tf.loadGraphModel(handler);
 }
 
 function registerUpscalerLayers(tf: Tf, modelJsonPath: string): void {

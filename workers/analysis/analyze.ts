@@ -65,6 +65,8 @@ export type StageName = 'decode' | 'detect' | 'landmarks' | 'quality' | 'crops' 
 export interface AnalyzeStats {
   readonly framesExpected: number;
   readonly framesDecoded: number;
+  /** Frames whose decoded pixels matched the frame index's MD5 (all of them, or the run fails). */
+  readonly framesVerified: number;
   readonly tilesPerFrame: number;
   readonly levels: Array<{ name: string; scale: number; tiles: number }>;
   readonly tilesRun: number;
@@ -136,9 +138,12 @@ export async function runAnalysis(raw: unknown, ctx: TaskContext): Promise<Analy
   };
   ctx.progress('analyse', 0, expected, 'frames');
 
-  await decodeFrames(p.file, { width: p.width, height: p.height }, {
+  // Every frame is checked against the frame index's MD5 before it is analysed: a file edited after import fails
+  // at its first changed frame (EVIDENCE_ALTERED), and nothing of the run is recorded.
+  const verified = await decodeFrames(p.file, { width: p.width, height: p.height }, {
     step: s.step,
     signal: ctx.signal,
+    verify: p.frameDigests,
     onFrame: async (f) => {
       let t = performance.now();
       stageMs.decode += t - waitStart;
@@ -215,6 +220,7 @@ export async function runAnalysis(raw: unknown, ctx: TaskContext): Promise<Analy
     stats: {
       framesExpected: expected,
       framesDecoded: decoded,
+      framesVerified: verified,
       tilesPerFrame: plan.tiles.length,
       levels: plan.levels.map((l) => ({ name: l.name, scale: l.scale, tiles: l.tiles.length })),
       tilesRun: detector.stats.tilesRun,

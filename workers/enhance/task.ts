@@ -30,6 +30,7 @@ import type { TaskContext, TaskFn } from '../protocol';
 import { guardEnhancement, type GuardResult } from './guard';
 import { blockPhase, enhanceCrops, type CropFrame } from './pipeline';
 import { EnhanceSettings, tierOf, type Tier } from '../../domain/enhance';
+import { frameSizeProblem } from '../../domain/mediaLimits';
 import type { ProcessingStep } from '../../domain/processingStep';
 import type { FrameRegistration } from './fusion';
 
@@ -75,7 +76,9 @@ export const EnhanceTaskParams = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  // One decoded frame's memory is bounded (domain/mediaLimits.ts).
+  .refine((p) => frameSizeProblem(p.frameWidth, p.frameHeight) === null, { message: 'frame size beyond the limit (domain/mediaLimits.ts)', path: ['frameWidth'] });
 export type EnhanceTaskParams = z.output<typeof EnhanceTaskParams>;
 export type EnhanceTaskFrame = z.output<typeof EnhanceTaskFrame>;
 

@@ -1,15 +1,14 @@
 /**
  * `sightline analyze` (run the analysis job in this process's job queue and worker pool, with a progress bar;
- * Ctrl-C cancels it cleanly), `sightline tracks` (the face tracks of the newest or a given run, best frames first)
- * and `sightline jobs` (the case's job list).
+ * Ctrl-C cancels it cleanly) and `sightline tracks` (the face tracks of the newest or a given run, best frames
+ * first). `sightline jobs` is in jobCommands.ts.
  */
 import type { Command } from '../command';
 import { listTracks, type AnalysisRun, type TrackSummary } from '../../../core/analysis/results';
 import { SightlineError } from '../../../domain/errors';
+import { term } from '../../../platform/terminalText';
 import { findEvidence } from '../../../core/evidence';
-import { isJobOfKind } from '../../../core/jobKinds';
-import { listJobs } from '../../../core/jobs';
-import { fmtSeconds, runJobInProcess, shortHash, str, withCase } from './shared';
+import { fmtSeconds, runJobInProcess, str, withCase } from './shared';
 import { describeFfmpeg } from '../../../platform/tools';
 import { trackNames } from '../../../core/tracks/names';
 import { trackTitle, trackWords } from '../../../domain/tracks';
@@ -30,7 +29,7 @@ function describeTrack(t: TrackSummary, name: string | null = null): string {
 function describeRun(r: AnalysisRun): string {
   // Runs recorded since issue 14 name the ffmpeg that decoded their frames (stats.worker.ffmpeg).
   const tool = (r.stats as { worker?: { ffmpeg?: { version: string; source: string; path: string } } } | undefined)?.worker?.ffmpeg;
-  return `run ${r.id}${r.supersedes ? ` (supersedes run ${r.supersedes})` : ''}, ${r.createdAt}: ${r.framesAnalysed} frames analysed (step ${r.step}), ${r.detectionCount} faces in ${r.trackCount} track(s)\n  results sha256 ${r.resultsSha256}${tool ? `\n  decoded by ${describeFfmpeg(tool)}` : ''}`;
+  return term`run ${r.id}${r.supersedes ? ` (supersedes run ${r.supersedes})` : ''}, ${r.createdAt}: ${r.framesAnalysed} frames analysed (step ${r.step}), ${r.detectionCount} faces in ${r.trackCount} track(s)\n  results sha256 ${r.resultsSha256}` + (tool ? `\n  decoded by ${describeFfmpeg(tool)}` : '');
 }
 
 export const analyzeCmd: Command = {
@@ -57,12 +56,12 @@ export const analyzeCmd: Command = {
       const { run, tracks } = listTracks(c, e.id, { runId: rec.runId, best: 3 });
       ctx.print({ ok: true, job: done, run, tracks, seconds }, () =>
         [
-          `analysed #${e.id} ${e.originalName}: ${rec.framesAnalysed} frames in ${fmtSeconds(seconds)} (${(rec.framesAnalysed / seconds).toFixed(2)} frames/s)`,
+          term`analysed #${e.id} ${e.originalName}: ${rec.framesAnalysed} frames in ${fmtSeconds(seconds)} (${(rec.framesAnalysed / seconds).toFixed(2)} frames/s)`,
           describeRun(run!),
           ...tracks.map((t) => describeTrack(t)),
         ].join('\n'),
       );
-    });
+    }, { ctx });
   },
 };
 
@@ -81,33 +80,9 @@ export const tracksCmd: Command = {
       const names = trackNames(c, tracks.map((t) => t.id));
       ctx.print({ ok: true, evidenceId: e.id, run, tracks: tracks.map((t) => ({ ...t, name: names.get(t.id) ?? null })) }, () =>
         run
-          ? [`#${e.id} ${e.originalName}: ${describeRun(run)}`, ...tracks.map((t) => describeTrack(t, names.get(t.id) ?? null))].join('\n')
-          : `#${e.id} ${e.originalName} has not been analysed (sightline analyze DIR ${e.id})`,
+          ? [`${term`#${e.id} ${e.originalName}`}: ${describeRun(run)}`, ...tracks.map((t) => describeTrack(t, names.get(t.id) ?? null))].join('\n')
+          : term`#${e.id} ${e.originalName} has not been analysed (sightline analyze DIR ${e.id})`,
       );
-    });
-  },
-};
-
-export const jobsCmd: Command = {
-  path: ['jobs'],
-  summary: "the case's jobs: kind, state, attempts, progress, last error",
-  usage: 'jobs DIR',
-  positionals: [1, 1],
-  async run([dir], values, ctx) {
-    await withCase(dir!, values, (c) => {
-      const jobs = listJobs(c);
-      ctx.print({ ok: true, jobs }, () =>
-        jobs.length === 0
-          ? 'No jobs yet.'
-          : jobs
-              .map((j) => {
-                const progress = j.state === 'running' && j.progress.total > 0 ? ` ${j.progress.stage} ${j.progress.current}/${j.progress.total}` : '';
-                const target = typeof j.params.evidenceId === 'number' ? ` evidence #${j.params.evidenceId}` : typeof j.params.path === 'string' ? ` ${j.params.path}` : '';
-                const result = isJobOfKind(j, 'analyze') && j.result ? ` → run ${j.result.runId} (${shortHash(j.result.resultsSha256)})` : '';
-                return `#${j.id}  ${j.kind.padEnd(8)} ${j.state.padEnd(9)} attempt ${j.attempts}/${j.maxAttempts}${target}${progress}${result}  ${j.createdAt}${j.lastError ? `\n      ${j.lastError.code}: ${j.lastError.message}` : ''}`;
-              })
-              .join('\n'),
-      );
-    });
+    }, { readonly: true });
   },
 };

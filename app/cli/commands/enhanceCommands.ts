@@ -17,6 +17,7 @@ import { nameTrack, trackName } from '../../../core/tracks/names';
 import { trackTitle } from '../../../domain/tracks';
 import { getTrack } from '../../../core/analysis/results';
 import { SightlineError } from '../../../domain/errors';
+import { term } from '../../../platform/terminalText';
 import type { CaseHandle } from '../../../core/case';
 import { ENHANCE_MODES, resolveEnhanceSettings, type EnhanceMode } from '../../../domain/enhance';
 import { fmtSeconds, runJobInProcess, str, withCase } from './shared';
@@ -59,12 +60,12 @@ export function describeEnhancement(e: Enhancement, detail = false, track?: { or
   const t = e.guardText;
   const verdict =
     t.outcome === 'no-drift'
-      ? `guard: ${t.headline} (cosine ${g.cosine.toFixed(4)})`
-      : `⚠ guard: ${t.headline} (cosine ${g.cosine.toFixed(4)}). Shown for the record: NOT a reliable image of the face.`;
+      ? term`guard: ${t.headline} (cosine ${g.cosine.toFixed(4)})`
+      : term`⚠ guard: ${t.headline} (cosine ${g.cosine.toFixed(4)}). Shown for the record: NOT a reliable image of the face.`;
   const tool = (e.runtime.ffmpeg as { version: string; source: string; path: string } | undefined) ?? null;
   const lines = [
-    `enhancement ${e.id}  ${track ? `${trackTitle(track)}, id ${e.trackId}` : `track ${e.trackId}`}  evidence #${e.evidenceId}  ${e.title}  ${e.outputWidth}×${e.outputHeight}  ${e.createdAt} by ${e.createdBy}`,
-    `  ${e.tier === 'evidential' ? 'EVIDENTIAL' : 'INVESTIGATIVE'}: ${e.tierLabel}`,
+    term`enhancement ${e.id}  ${track ? `${trackTitle(track)}, id ${e.trackId}` : `track ${e.trackId}`}  evidence #${e.evidenceId}  ${e.title}  ${e.outputWidth}×${e.outputHeight}  ${e.createdAt} by ${e.createdBy}`,
+    term`  ${e.tier === 'evidential' ? 'EVIDENTIAL' : 'INVESTIGATIVE'}: ${e.tierLabel}`,
     `  frames ${e.frames.join(', ')} (reference ${e.referenceFrame}); ${e.acceptedFrames} fused, ${e.rejectedFrames} rejected`,
     `  ${verdict}`,
     `  output sha256 ${e.outputSha256}`,
@@ -81,10 +82,10 @@ export function describeEnhancement(e: Enhancement, detail = false, track?: { or
       );
     }
     for (const r of e.registrations ?? []) {
-      if (!r.accepted) lines.push(`  rejected frame ${r.frame}: ${r.reasons.map((x) => x.detail).join('; ')} (residual ${r.residualMad.toFixed(4)})`);
+      if (!r.accepted) lines.push(term`  rejected frame ${r.frame}: ${r.reasons.map((x) => x.detail).join('; ')} (residual ${r.residualMad.toFixed(4)})`);
     }
-    lines.push('  steps:', ...e.steps.map((s, i) => `    ${i + 1}. ${s.operation} — ${s.method}`));
-    lines.push('  models:', ...e.models.map((m) => `    ${m.id} ${m.sha256} (${m.use})`));
+    lines.push('  steps:', ...e.steps.map((s, i) => term`    ${i + 1}. ${s.operation} — ${s.method}`));
+    lines.push('  models:', ...e.models.map((m) => term`    ${m.id} ${m.sha256} (${m.use})`));
     lines.push(`  decoded by ${tool ? describeFfmpeg(tool) : 'ffmpeg (not recorded: made before Sightline recorded it)'}`);
   }
   return lines.join('\n');
@@ -134,7 +135,7 @@ export const enhanceCmd: Command = {
       const seconds = (performance.now() - t0) / 1000;
       ctx.print({ ok: true, job: done, selection, enhancement: e, seconds }, () => `${describeEnhancement(e, true, trackOf(c, e.trackId))}\n  done in ${fmtSeconds(seconds)}`);
       return undefined;
-    });
+    }, { ctx });
   },
 };
 
@@ -151,7 +152,7 @@ export const replayCmd: Command = {
       const r = done.result;
       ctx.print({ ok: r.matches, replay: r, enhancement: { id: rec.id, title: rec.title, tier: rec.tier, tierLabel: rec.tierLabel } }, () =>
         [
-          `replay of enhancement ${id} (${rec.title}, ${rec.tierLabel}):`,
+          term`replay of enhancement ${id} (${rec.title}, ${rec.tierLabel}):`,
           `  recorded output ${r.recordedSha256}`,
           `  replayed output ${r.outputSha256}`,
           r.matches ? '  MATCH: the output was reproduced bit for bit from the original evidence' : '  MISMATCH: the replay produced a different output',
@@ -160,7 +161,7 @@ export const replayCmd: Command = {
         ].join('\n'),
       );
       return r.matches ? 0 : 1;
-    });
+    }, { ctx });
   },
 };
 
@@ -176,7 +177,7 @@ export const enhancementsCmd: Command = {
     await withCase(dir!, values, (c) => {
       const list = id !== undefined ? [getEnhancement(c, id)] : listEnhancements(c, trackId !== undefined ? { trackId } : {});
       ctx.print({ ok: true, enhancements: list }, () => (list.length === 0 ? 'No enhancements yet.' : list.map((e) => describeEnhancement(e, id !== undefined, trackOf(c, e.trackId))).join('\n\n')));
-    });
+    }, { readonly: true });
   },
 };
 
@@ -193,8 +194,8 @@ export const trackNameCmd: Command = {
       const change = nameTrack(c, resolveTrack(c, trackRaw), name!);
       ctx.print({ ok: true, ...change }, () =>
         change.name === change.previous
-          ? `track ${change.trackId} is already ${change.name ? `named "${change.name}"` : 'unnamed'}; nothing changed`
-          : `track ${change.trackId}: ${change.name ? `named "${change.name}"` : 'name cleared'}${change.previous ? ` (was "${change.previous}")` : ''} (audited as track.name)`,
+          ? term`track ${change.trackId} is already ${change.name ? `named "${change.name}"` : 'unnamed'}; nothing changed`
+          : term`track ${change.trackId}: ${change.name ? `named "${change.name}"` : 'name cleared'}${change.previous ? ` (was "${change.previous}")` : ''} (audited as track.name)`,
       );
     });
   },
@@ -215,8 +216,8 @@ export const guardCmd: Command = {
         ? setGuardThresholds(c, { ...(minQuality !== undefined ? { minQuality } : {}), ...(minSimilarity !== undefined ? { minSimilarity } : {}) }, str(values, 'reason'))
         : getGuardSettings(c);
       ctx.print({ ok: true, guard: s, changed }, () =>
-        `identity guard: pass when quality > ${s.minQuality} and identity similarity > ${s.minSimilarity}${s.updatedAt ? ` (set ${s.updatedAt} by ${s.updatedBy})` : ' (defaults)'}${changed ? '\n  changed (audited as settings.guard)' : ''}\n  ${GUARD_PASS_MEANING}`,
+        term`identity guard: pass when quality > ${s.minQuality} and identity similarity > ${s.minSimilarity}${s.updatedAt ? ` (set ${s.updatedAt} by ${s.updatedBy})` : ' (defaults)'}${changed ? '\n  changed (audited as settings.guard)' : ''}\n  ${GUARD_PASS_MEANING}`,
       );
-    });
+    }, { ctx, readonly: minQuality === undefined && minSimilarity === undefined });
   },
 };

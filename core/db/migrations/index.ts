@@ -9,13 +9,14 @@ import { migration as m2 } from './0002-job-queue';
 import { migration as m3 } from './0003-footage-analysis';
 import { migration as m4 } from './0004-enhancement';
 import { migration as m5 } from './0005-job-runner';
-import { migration as m6 } from './0006-placeholder';
-import { migration as m7 } from './0007-decoder-records-track-names';
+import { migration as m6 } from './0006-redaction';
+import { migration as m7 } from './0007-integrity';
+import { migration as m8 } from './0008-decoder-records-track-names';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
-export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7];
+export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7, m8];
 
 // Versions must be 1, 2, 3, … in order: a gap or a duplicate is a programming error caught at load.
 MIGRATIONS.forEach((m, i) => {

