@@ -11,6 +11,7 @@ import type { RecordedEnhancement, ReplayRecord } from './enhance/records';
 import { importEvidence, type ImportResult } from './evidence';
 import { parseJobParams, type Job, type JobHandler, type JobHandlers, type JobOf } from './jobs';
 import type { AnalyzeJobOptions } from './analysis/analysisJob';
+import { PackageJobParams, ReportJobParams, packageJob, reportJob, type CreatedPackage, type CreatedReport, type ExportJobOptions } from './export/exportJobs';
 
 export const ImportJobParams = z.object({ path: z.string().min(1), allowDamaged: z.boolean().default(false) }).strict();
 
@@ -23,6 +24,10 @@ export interface AppJobs {
   enhance: { readonly input: z.input<typeof EnhanceJobParams>; readonly params: z.output<typeof EnhanceJobParams>; readonly result: RecordedEnhancement };
   /** Re-run an enhancement from the originals and record whether it reproduced. */
   replay: { readonly input: z.input<typeof ReplayJobParams>; readonly params: z.output<typeof ReplayJobParams>; readonly result: ReplayRecord };
+  /** Make the evidence report (PDF) of the chosen items. */
+  report: { readonly input: z.input<typeof ReportJobParams>; readonly params: z.output<typeof ReportJobParams>; readonly result: CreatedReport };
+  /** Make the signed export package of the chosen items. */
+  package: { readonly input: z.input<typeof PackageJobParams>; readonly params: z.output<typeof PackageJobParams>; readonly result: CreatedPackage };
 }
 export type AppJobKind = keyof AppJobs;
 
@@ -45,11 +50,13 @@ export const importJob: JobHandler<AppJobs['import']> = {
 };
 
 /** The handlers of every app job; analyze, enhance and replay run in the given (default: the shared) worker pool. */
-export function defaultJobHandlers(opts: AnalyzeJobOptions & EnhanceJobOptions = {}): JobHandlers<AppJobs> {
+export function defaultJobHandlers(opts: AnalyzeJobOptions & EnhanceJobOptions & ExportJobOptions = {}): JobHandlers<AppJobs> {
   return {
     import: importJob,
     analyze: analyzeJob(opts),
     enhance: enhanceJob(opts),
     replay: replayJob(opts),
+    report: reportJob(),
+    package: packageJob(opts),
   };
 }

@@ -13,6 +13,8 @@ export interface DetectionView extends DetectionSummary {
 
 export interface TrackView extends Omit<TrackSummary, 'best'> {
   readonly best: DetectionView[];
+  /** The investigator's name for the track ("suspect 1"), or null. */
+  readonly name: string | null;
 }
 
 export interface TrackListView {

@@ -19,6 +19,9 @@ import { enhanceChannels } from './enhance';
 import { evidenceChannels } from './evidence';
 import { frameChannels } from './frames';
 import { jobChannels, type Job, type JobProgressEvent } from './jobs';
+import { trackNameChannels } from './trackNames';
+import { redactionChannels } from './redaction';
+import { reportChannels } from './report';
 
 export * from './analysis';
 export * from './app';
@@ -30,6 +33,9 @@ export * from './enhance';
 export * from './evidence';
 export * from './frames';
 export * from './jobs';
+export * from './trackNames';
+export * from './redaction';
+export * from './report';
 export type { ErrorInfo };
 
 export const channels = {
@@ -42,6 +48,9 @@ export const channels = {
   ...jobChannels,
   ...analysisChannels,
   ...enhanceChannels,
+  ...trackNameChannels,
+  ...redactionChannels,
+  ...reportChannels,
 } as const;
 
 export type Channels = typeof channels;

@@ -1,6 +1,7 @@
 import { facesForFrame, listRuns, listTracks, provisionalTracks, trackDetections, type DetectionSummary } from '../../core/analysis/results';
 import type { analysisChannels, DetectionView } from '../contract/analysis';
 import { derivedRef, type FeatureHandlers, type ServiceContext } from './context';
+import { trackNames } from '../../core/tracks/names';
 
 export function detectionView(d: DetectionSummary): DetectionView {
   return { ...d, crop: derivedRef(d.cropSha256) };
@@ -20,8 +21,10 @@ export function analysisHandlers(s: ServiceContext): FeatureHandlers<keyof typeo
     'analysis:runs': (i) => listRuns(s.requireCase().handle, i.evidenceId),
     'faces:forFrame': (i) => facesForFrame(s.requireCase().handle, i.evidenceId, i.index, i.runId),
     'tracks:list': (i) => {
-      const { run, tracks, relations, cuts } = listTracks(s.requireCase().handle, i.evidenceId, { ...(i.runId ? { runId: i.runId } : {}), best: i.best ?? 5 });
-      return { run, tracks: tracks.map((t) => ({ ...t, best: t.best.map(detectionView) })), relations, cuts };
+      const c = s.requireCase().handle;
+      const { run, tracks, relations, cuts } = listTracks(c, i.evidenceId, { ...(i.runId ? { runId: i.runId } : {}), best: i.best ?? 5 });
+      const names = trackNames(c, tracks.map((t) => t.id));
+      return { run, tracks: tracks.map((t) => ({ ...t, best: t.best.map(detectionView), name: names.get(t.id) ?? null })), relations, cuts };
     },
     'analysis:partial': (i) => {
       const p = provisionalTracks(s.requireCase().handle, i.evidenceId, i.limit ?? 24);

@@ -22,6 +22,9 @@ import { enhanceHandlers } from './enhance';
 import { evidenceHandlers } from './evidence';
 import { frameHandlers } from './frames';
 import { jobHandlers } from './jobs';
+import { trackNameHandlers } from './trackNames';
+import { redactionHandlers } from './redaction';
+import { reportHandlers } from './report';
 
 export type { Shell } from './context';
 
@@ -56,6 +59,9 @@ export class AppService {
       ...jobHandlers(s),
       ...analysisHandlers(s),
       ...enhanceHandlers(s),
+      ...trackNameHandlers(s),
+      ...redactionHandlers(s),
+      ...reportHandlers(s),
     };
   }
 
@@ -111,7 +117,7 @@ export class AppService {
 
   private async adopt(handle: CaseHandle, reason: string): Promise<CaseSummary> {
     await this.closeCase();
-    const jobs = new JobQueue(handle, defaultJobHandlers(), { concurrency: 1 });
+    const jobs = new JobQueue(handle, defaultJobHandlers({ userDataDir: this.opts.shell.userDataDir }), { concurrency: 1 });
     jobs.on('changed', (j) => {
       this.opts.emit('jobs:changed', j);
       if (j.state === 'succeeded' && j.kind === 'import') this.opts.emit('case:changed', { reason: 'evidence', case: this.summary() });

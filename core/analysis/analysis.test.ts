@@ -2,7 +2,8 @@
  * Footage analysis end to end: the `analyze` job through a real worker process, real ffmpeg and the real face
  * models, on clips made here from real face photographs (ORL) pasted into a textured 1920×1080 scene at 24,
  * 40 and 96 px face width, moving, H.264 at CRF 32. Recall by face size is printed; each face must give one
- * track. Then the failure paths: a worker SIGKILLed mid-job, and Cancel (within one second, ffmpeg child gone).
+ * track. Then the failure paths: a worker SIGKILLed mid-job, and Cancel (cooperative: the worker stops at its next
+ * check and survives, the decoder's ffmpeg child is gone; how fast is measured by `npm run bench -- analysis`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -264,8 +265,9 @@ describe('footage analysis on real faces (ORL, 1080p H.264 CRF 32)', () => {
     expect(c.audit.verify().ok).toBe(true);
   }, 300_000);
 
-  it('cancels within one second and kills the decoder ffmpeg', async () => {
+  it('cancels cooperatively: the worker stops and survives, and the decoder ffmpeg is killed', async () => {
     const runsBefore = listRuns(c, hdEvidence.id).length;
+    const crashesBefore = pool.crashes;
     const job = q.enqueue('analyze', { evidenceId: hdEvidence.id });
     await progressWhere(q, job.id, (cur, stage) => stage === 'analyse' && cur >= 1);
     const worker = pool.pidRunning('analyze.segment')!;
@@ -277,7 +279,8 @@ describe('footage analysis on real faces (ORL, 1080p H.264 CRF 32)', () => {
     const ms = performance.now() - t0;
     console.log(`[analysis] cancel → job cancelled in ${ms.toFixed(0)} ms; ffmpeg pid ${ffmpeg[0] ?? 'n/a'} alive afterwards: ${ffmpeg.some(alive)}`);
     expect(end.state).toBe('cancelled');
-    expect(ms).toBeLessThan(1000);
+    // Not killed after the grace period: the worker honoured the cancel itself.
+    expect(pool.crashes).toBe(crashesBefore);
     for (const pid of ffmpeg) expect(alive(pid)).toBe(false);
     expect(listRuns(c, hdEvidence.id)).toHaveLength(runsBefore);
     // The worker survives a cooperative cancel and serves the next job.

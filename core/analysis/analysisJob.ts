@@ -18,10 +18,14 @@ import { getModel } from '../../models/manifest';
 import type { WorkerPool } from '../../workers/pool';
 import { AnalysisSettings, maxGapFrames, planSegments, rejoinFrames } from '../../domain/analysis';
 import type { Progress } from '../../domain/progress';
-import { decodedFrameSize, type ExpectedFrame } from '../../platform/ffmpeg';
+import { RGB_CONVERSION_GRAPH, decodedFrameSize, type ExpectedFrame } from '../../platform/ffmpeg';
+import { ffmpegInfo } from '../../platform/tools';
+import { SightlineError } from '../../domain/errors';
+import { frameSizeProblem } from '../../domain/mediaLimits';
 import type { DetectionBatch, SegmentResult, SegmentTaskParams } from '../../workers/analysis/segment';
 import { mergeSegments } from '../../workers/analysis/merge';
 import { evidenceFile, getEvidence, type Evidence } from '../evidence';
+import { verifiedEvidenceFile } from '../evidenceVerify';
 import type { CaseHandle } from '../case';
 import type { AppJobs } from '../jobKinds';
 import { parseJobParams, type JobHandler } from '../jobs';
@@ -68,6 +72,7 @@ export function segmentTasks(c: CaseHandle, e: Evidence, settings: AnalysisSetti
       height: size.height,
       fps: e.fps,
       derivedDir: c.paths.derived,
+      conversion: e.rgbConversion,
       settings,
       segment: { index, start: seg.start, end: seg.end },
       frames,
@@ -122,13 +127,16 @@ export function analyzeJob(opts: AnalyzeJobOptions = {}): JobHandler<AppJobs['an
       const c = ctx.case;
       const jobId = ctx.job.id;
       const e = getEvidence(c, evidenceId);
+      // The stored file must still be the one imported (re-hashed unless unchanged since its last check).
+      const file = await verifiedEvidenceFile(c, e, { signal: ctx.signal, onProgress: (p) => ctx.progress(p) });
       const models = modelRecords();
       const expected = Math.ceil(e.frameCount / settings.step);
       const t0 = performance.now();
       ctx.progress({ stage: 'analyse', current: 0, total: expected, unit: 'frames' });
       sweepStaging(c, jobId);
       const pool = (opts.pool ?? sharedPool)();
-      const file = evidenceFile(c, e);
+      const tooLarge = frameSizeProblem(e.width, e.height);
+      if (tooLarge) throw new SightlineError('UNSUPPORTED_MEDIA', `evidence #${e.id} "${e.originalName}" has frames of ${tooLarge}; it cannot be analysed`);
       // The decoder's own frame size: the stored size of a clip with a rotation tag is not what decodes.
       const size = await decodedFrameSize(file, ctx.signal);
       const tasks = segmentTasks(c, e, settings, size, file);
@@ -184,7 +192,14 @@ export function analyzeJob(opts: AnalyzeJobOptions = {}): JobHandler<AppJobs['an
         );
         const outcomes = await Promise.allSettled(runners);
         const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-        if (failure) throw failure.reason;
+        if (failure) {
+          const err = failure.reason as unknown;
+          if (err instanceof SightlineError && err.code === 'EVIDENCE_ALTERED') {
+            // The worker names the frame; the investigator needs the evidence too.
+            throw new SightlineError('EVIDENCE_ALTERED', `evidence #${e.id} "${e.originalName}" was changed after import: ${err.message}; nothing was recorded`, { ...err.details, evidenceId: e.id, originalName: e.originalName });
+          }
+          throw err;
+        }
         ctx.progress({ stage: 'record', current: 0, total: 1, detail: `${detections} faces: merging ${tasks.length} segment${tasks.length === 1 ? '' : 's'}` });
         checkStaged(c, e, jobId, settings.step, results, expected);
         const merge = mergeSegments(
@@ -198,7 +213,9 @@ export function analyzeJob(opts: AnalyzeJobOptions = {}): JobHandler<AppJobs['an
             identityOffset: settings.tracker.identityOffset,
           },
         );
-        const worker = { threads: pool.threadsPerWorker, workers: pool.size, cpus: os.cpus().length, platform: `${process.platform}-${process.arch}`, decodedSize: size };
+        // Which ffmpeg decoded the frames and how they became RGB (the stated conversion, from the stream's tags).
+        const decode = { ffmpeg: ffmpegInfo(), rgbConversion: e.rgbConversion, graph: RGB_CONVERSION_GRAPH };
+        const worker = { threads: pool.threadsPerWorker, workers: pool.size, cpus: os.cpus().length, platform: `${process.platform}-${process.arch}`, decodedSize: size, ...decode };
         const stats = totalStats(results, performance.now() - t0, Math.min(pool.size, tasks.length));
         ctx.commit(() => recordRun(c, { evidence: e, jobId, settings, models, segments: results, merge, stats, worker, trackMinScore: settings.detector.trackMinScore }));
         committed = true;

@@ -230,6 +230,14 @@ function blobEmbedding(b: Buffer): Float32Array {
   return new Float32Array(new Uint8Array(b).buffer);
 }
 
+/**
+ * Runs are ordered by when their job was queued (the job id), not by when they committed: the newest run is the
+ * one the investigator asked for last. A job that commits after a later-queued job's run (an old job that ran
+ * long, one that was retried or resumed) is recorded as history: it supersedes the run before it in that order
+ * and never becomes the newest. SQL: the order key of a run.
+ */
+const RUN_ORDER = 'COALESCE(job_id, 0) DESC, id DESC';
+
 interface RunRow {
   id: number;
   evidence_id: number;
@@ -432,6 +440,8 @@ export interface RecordedRun {
   readonly runId: number;
   readonly evidenceId: number;
   readonly supersedes: number | null;
+  /** False when a run of a job queued later was already recorded: this run is history, not what the views show. */
+  readonly newest: boolean;
   readonly framesAnalysed: number;
   readonly detections: number;
   readonly tracks: number;
@@ -460,7 +470,9 @@ export function recordRun(c: CaseHandle, input: RecordRunInput): RecordedRun {
   const { evidence: e, settings, merge, segments, jobId } = input;
   const db = c.db;
   const now = new Date().toISOString();
-  const previous = latestRun(c, e.id);
+  const order = jobId; // runs are ordered by when their job was queued (RUN_ORDER)
+  const previous = db.prepare(`SELECT id FROM analysis_runs WHERE evidence_id = ? AND COALESCE(job_id, 0) < ? ORDER BY ${RUN_ORDER} LIMIT 1`).get(e.id, order) as { id: number } | undefined;
+  const newer = db.prepare(`SELECT id FROM analysis_runs WHERE evidence_id = ? AND COALESCE(job_id, 0) > ? ORDER BY ${RUN_ORDER} LIMIT 1`).get(e.id, order) as { id: number } | undefined;
   const framesAnalysed = segments.reduce((a, s) => a + s.framesDecoded, 0);
   const nearCount = segments.reduce((a, s) => a + s.near.count, 0);
   const nearExamples = segments.flatMap((s) => s.near.examples).sort((a, b) => b.score - a.score || a.frame - b.frame).slice(0, 20);
@@ -613,6 +625,8 @@ export function recordRun(c: CaseHandle, input: RecordRunInput): RecordedRun {
       runId,
       jobId,
       supersedes: previous?.id ?? null,
+      newest: newer === undefined,
+      ...(newer ? { supersededBy: newer.id } : {}),
       settings,
       models: input.models,
       worker: input.worker,
@@ -637,6 +651,7 @@ export function recordRun(c: CaseHandle, input: RecordRunInput): RecordedRun {
     runId,
     evidenceId: e.id,
     supersedes: previous?.id ?? null,
+    newest: newer === undefined,
     framesAnalysed,
     detections,
     tracks: trackLines.length,
@@ -675,11 +690,11 @@ function toRun(r: RunRow): AnalysisRun {
 }
 
 export function listRuns(c: CaseHandle, evidenceId: number): AnalysisRun[] {
-  return (c.db.prepare('SELECT * FROM analysis_runs WHERE evidence_id = ? ORDER BY id DESC').all(evidenceId) as RunRow[]).map(toRun);
+  return (c.db.prepare(`SELECT * FROM analysis_runs WHERE evidence_id = ? ORDER BY ${RUN_ORDER}`).all(evidenceId) as RunRow[]).map(toRun);
 }
 
 export function latestRun(c: CaseHandle, evidenceId: number): AnalysisRun | null {
-  const r = c.db.prepare('SELECT * FROM analysis_runs WHERE evidence_id = ? ORDER BY id DESC LIMIT 1').get(evidenceId) as RunRow | undefined;
+  const r = c.db.prepare(`SELECT * FROM analysis_runs WHERE evidence_id = ? ORDER BY ${RUN_ORDER} LIMIT 1`).get(evidenceId) as RunRow | undefined;
   return r ? toRun(r) : null;
 }
 

@@ -23,9 +23,10 @@
  * is the tracker's live state and one batch.
  */
 import { z } from 'zod';
-import { decodeFrameRange } from '../../platform/ffmpeg';
+import { RgbConversionSchema, decodeFrameRange } from '../../platform/ffmpeg';
 import { cancelled } from '../../domain/errors';
 import { writeDerivedBytes } from '../../platform/derivedStore';
+import { frameSizeProblem } from '../../domain/mediaLimits';
 import { AnalysisSettings, fullSearchFrames, maxGapFrames, rejoinFrames } from '../../domain/analysis';
 import { alignFace } from '../faces/align';
 import { detectLandmarksMany, toLandmarks5 } from '../faces/detect';
@@ -52,6 +53,8 @@ export const SegmentTaskParams = z
     fps: z.number().positive().nullable(),
     /** Where aligned face crops go (the case's content-addressed store). */
     derivedDir: z.string().min(1),
+    /** How decoded frames become RGB (the one decode path; platform/ffmpeg.ts `rgbFilter`), from the evidence record. */
+    conversion: RgbConversionSchema,
     settings: AnalysisSettings,
     segment: z.object({ index: z.number().int().min(0), start: z.number().int().min(0), end: z.number().int().min(1) }).strict(),
     /**
@@ -63,7 +66,9 @@ export const SegmentTaskParams = z
     /** Seconds into the file to seek to before decoding (a keyframe before the first frame); null: from the start. */
     seekTo: z.number().min(0).nullable(),
   })
-  .strict();
+  .strict()
+  // One frame's memory is bounded: a clip whose frame size is beyond the limit is not decoded at all.
+  .refine((p) => frameSizeProblem(p.width, p.height) === null, { message: 'frame size beyond the limit (domain/mediaLimits.ts)', path: ['width'] });
 export type SegmentTaskParams = z.output<typeof SegmentTaskParams>;
 
 export interface SegmentDetection {
@@ -196,6 +201,7 @@ export async function runSegment(raw: unknown, ctx: TaskContext): Promise<Segmen
     expected: p.frames,
     step: s.step,
     seekTo: p.seekTo,
+    conversion: p.conversion,
     signal: ctx.signal,
     onFrame: async (f) => {
       let t = performance.now();

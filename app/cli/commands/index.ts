@@ -1,10 +1,12 @@
 import type { Command } from '../command';
-import { analyzeCmd, jobsCmd, tracksCmd } from './analysisCommands';
+import { analyzeCmd, tracksCmd } from './analysisCommands';
 import { auditExport, auditVerify } from './auditCommands';
 import { caseCreate, caseInfo } from './caseCommands';
-import { enhanceCmd, enhancementsCmd, guardCmd, replayCmd } from './enhanceCommands';
-import { evidenceList, frameCmd, importCmd } from './evidenceCommands';
+import { enhanceCmd, enhancementsCmd, guardCmd, replayCmd, trackNameCmd } from './enhanceCommands';
+import { evidenceList, evidenceVerifyCmd, frameCmd, importCmd } from './evidenceCommands';
+import { jobsCmd, jobsRetryCmd } from './jobCommands';
 import { detectCmd, modelsCmd } from './models';
+import { exportImageCmd, exportPackageCmd, redactAddCmd, redactListCmd, redactRemoveCmd, reportCmd, verifyPackageCmd } from './reportCommands';
 
 /** Every `sightline` command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [caseCreate, caseInfo, importCmd, evidenceList, frameCmd, analyzeCmd, tracksCmd, enhanceCmd, enhancementsCmd, replayCmd, guardCmd, jobsCmd, auditVerify, auditExport, modelsCmd, detectCmd];
+export const COMMANDS: readonly Command[] = [caseCreate, caseInfo, importCmd, evidenceList, evidenceVerifyCmd, frameCmd, analyzeCmd, tracksCmd, trackNameCmd, enhanceCmd, enhancementsCmd, replayCmd, guardCmd, jobsCmd, jobsRetryCmd, redactAddCmd, redactListCmd, redactRemoveCmd, exportImageCmd, reportCmd, exportPackageCmd, verifyPackageCmd, auditVerify, auditExport, modelsCmd, detectCmd];

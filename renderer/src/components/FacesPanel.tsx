@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { ProvisionalTrackView, TrackRelationRecord, TrackView } from '../../../app/contract';
+import type { CutRecord, ProvisionalTrackView, TrackRelationRecord, TrackView } from '../../../app/contract';
 import { mediaUrl } from '../bridge/api';
 import { isTyping, modalOpen } from '../lib/keys';
 import { eta, percent } from '../lib/format';
@@ -8,6 +8,9 @@ import { useFaces } from '../stores/facesStore';
 import { isActive, useJobs } from '../stores/jobsStore';
 import { attempt, toastError } from '../stores/toastStore';
 import { ProgressBar } from './ProgressBar';
+import { TrackName } from './TrackName';
+import { useApp } from '../stores/appStore';
+import { trackTitle, trackWords } from '../../../domain/tracks';
 
 const RELATION_WORDS: Record<TrackRelationRecord['kind'], string> = {
   'identity-split': 'split from',
@@ -15,8 +18,14 @@ const RELATION_WORDS: Record<TrackRelationRecord['kind'], string> = {
   'same-person': 'same person as',
 };
 
-function TrackCard({ track, selected, relations }: { readonly track: TrackView; readonly selected: boolean; readonly relations: readonly TrackRelationRecord[] }) {
+/** Stable empty lists: a selector must not return a new array on every call (zustand re-renders on identity). */
+const NO_TRACKS: readonly TrackView[] = [];
+const NO_RELATIONS: readonly TrackRelationRecord[] = [];
+const NO_CUTS: readonly CutRecord[] = [];
+
+function TrackCard({ track, selected, evidenceId, relations }: { readonly track: TrackView; readonly selected: boolean; readonly evidenceId: number; readonly relations: readonly TrackRelationRecord[] }) {
   const best = track.best[0];
+  const navigate = useApp((s) => s.navigate);
   const doubtful = track.likelyFace === false;
   const links = relations.filter((r) => r.to === track.ordinal);
   const jump = (): void => {
@@ -25,28 +34,31 @@ function TrackCard({ track, selected, relations }: { readonly track: TrackView; 
   };
   return (
     <li>
-      <button
-        type="button"
-        className={`track-card ${selected ? 'active' : ''} ${doubtful ? 'doubtful' : ''}`}
-        data-testid="track"
-        data-track={track.ordinal}
-        data-best-frame={track.bestFrame}
-        data-doubtful={doubtful ? 'true' : 'false'}
-        onClick={jump}
-        title={`Track ${track.ordinal}: frames ${track.firstFrame}–${track.lastFrame}, ${track.detections} detections${track.faceScore !== null ? `, face probability ${(track.faceScore * 100).toFixed(0)}%` : ''}${doubtful ? ' (doubtful: the face check was not convinced this is a face)' : ''}. Best frames: ${track.best.map((d) => `${d.frame} (quality ${d.quality.toFixed(2)})`).join(', ')}.${links.map((r) => ` ${RELATION_WORDS[r.kind]} track ${r.from} (cosine ${r.similarity.toFixed(3)}).`).join('')} Click to show its best frame.`}
-      >
-        <span className="track-thumbs">
-          {track.best.map((d) => (
-            <img key={d.id} src={mediaUrl(d.crop)} alt={`track ${track.ordinal}, frame ${d.frame}`} width={56} height={56} draggable={false} />
-          ))}
-        </span>
-        <span className="track-meta">
-          <strong>Track {track.ordinal}</strong>
-          <span className="mono">
-            {track.firstFrame}–{track.lastFrame}
+      <div className={`track-card ${selected ? 'active' : ''} ${doubtful ? 'doubtful' : ''}`}>
+        <button
+          type="button"
+          className="track-card-pick"
+          data-testid="track"
+          data-track={track.ordinal}
+          data-track-id={track.id}
+          data-best-frame={track.bestFrame}
+          data-doubtful={doubtful ? 'true' : 'false'}
+          onClick={jump}
+          title={`${trackTitle(track)}: frames ${track.firstFrame}–${track.lastFrame}, ${track.detections} detections${track.faceScore !== null ? `, face probability ${(track.faceScore * 100).toFixed(0)}%` : ''}${doubtful ? ' (doubtful: the face check was not convinced this is a face)' : ''}. Best frames: ${track.best.map((d) => `${d.frame} (quality ${d.quality.toFixed(2)})`).join(', ')}.${links.map((r) => ` ${RELATION_WORDS[r.kind]} track ${r.from} (cosine ${r.similarity.toFixed(3)}).`).join('')} Click to show its best frame.`}
+        >
+          <span className="track-thumbs">
+            {track.best.map((d) => (
+              <img key={d.id} src={mediaUrl(d.crop)} alt={`${trackTitle(track)}, frame ${d.frame}`} width={56} height={56} draggable={false} />
+            ))}
           </span>
-          <span className="muted">
-            {track.detections}× · {Math.round(track.medianWidth)} px · best {track.bestFrame} ({best ? best.quality.toFixed(2) : '—'})
+        </button>
+        <span className="track-meta">
+          <TrackName ordinal={track.ordinal} name={track.name} onRename={(name) => useFaces.getState().rename(track.id, name)} />
+          <span className="mono">
+            frames {track.firstFrame}–{track.lastFrame}
+          </span>
+          <span className="muted" data-testid="track-words">
+            {trackWords(track)} (quality {best ? best.quality.toFixed(2) : '—'})
           </span>
           {doubtful && <span className="track-flag" data-testid="track-doubtful">doubtful — may not be a face</span>}
           {links.map((r) => (
@@ -54,8 +66,20 @@ function TrackCard({ track, selected, relations }: { readonly track: TrackView; 
               {RELATION_WORDS[r.kind]} track {r.from}
             </span>
           ))}
+          <button
+            type="button"
+            className="small"
+            data-testid="track-enhance"
+            title={`Open ${trackTitle(track)} in the Enhance view`}
+            onClick={() => {
+              useFaces.getState().select(track.id);
+              navigate({ name: 'track', evidenceId, trackId: track.id });
+            }}
+          >
+            Enhance…
+          </button>
         </span>
-      </button>
+      </div>
     </li>
   );
 }
@@ -82,9 +106,9 @@ function ProvisionalCard({ track }: { readonly track: ProvisionalTrackView }) {
 
 export function FacesPanel({ evidenceId }: { readonly evidenceId: number }) {
   const run = useFaces((s) => (s.evidenceId === evidenceId ? s.run : null));
-  const tracks = useFaces((s) => (s.evidenceId === evidenceId ? s.tracks : []));
-  const relations = useFaces((s) => (s.evidenceId === evidenceId ? s.relations : []));
-  const cuts = useFaces((s) => (s.evidenceId === evidenceId ? s.cuts : []));
+  const tracks = useFaces((s) => (s.evidenceId === evidenceId ? s.tracks : NO_TRACKS));
+  const relations = useFaces((s) => (s.evidenceId === evidenceId ? s.relations : NO_RELATIONS));
+  const cuts = useFaces((s) => (s.evidenceId === evidenceId ? s.cuts : NO_CUTS));
   const partial = useFaces((s) => (s.evidenceId === evidenceId ? s.partial : null));
   const loading = useFaces((s) => s.loading);
   const showBoxes = useFaces((s) => s.showBoxes);
@@ -174,7 +198,7 @@ export function FacesPanel({ evidenceId }: { readonly evidenceId: number }) {
       {tracks.length > 0 ? (
         <ul className="track-list" data-testid="track-list">
           {tracks.map((t) => (
-            <TrackCard key={t.id} track={t} selected={t.id === selected} relations={relations} />
+            <TrackCard key={t.id} track={t} selected={t.id === selected} evidenceId={evidenceId} relations={relations} />
           ))}
         </ul>
       ) : (

@@ -10,6 +10,7 @@ import { useApp } from './appStore';
 import { useAudit } from './auditStore';
 import { useCase } from './caseStore';
 import { useClip } from './clipStore';
+import { useEnhance } from './enhanceStore';
 import { useFaces } from './facesStore';
 import { useJobs } from './jobsStore';
 import { toastError, useToasts } from './toastStore';
@@ -76,6 +77,7 @@ export function wireEvents(b: SightlineBridge): () => void {
         useJobs.getState().clear();
         useClip.getState().reset();
         useFaces.getState().reset();
+        useEnhance.getState().reset();
         useAudit.getState().clear();
         void useCase.getState().loadRecent().catch(() => undefined);
         return;
@@ -83,6 +85,7 @@ export function wireEvents(b: SightlineBridge): () => void {
       if (prev?.caseUuid !== c.caseUuid) {
         useClip.getState().reset();
         useFaces.getState().reset();
+        useEnhance.getState().reset();
         useAudit.getState().clear();
         void useJobs.getState().load().catch((e: unknown) => toastError('Could not load the jobs', e));
       }

@@ -28,6 +28,7 @@ interface FacesState {
   analysisDone(evidenceId: number): void;
   toggleBoxes(): void;
   select(trackId: number | null): void;
+  rename(trackId: number, name: string): Promise<void>;
   reset(): void;
 }
 
@@ -73,6 +74,10 @@ export const useFaces = create<FacesState>()((set, get) => ({
   },
   select(trackId) {
     set({ selected: trackId });
+  },
+  async rename(trackId, name) {
+    const change = await call('tracks:name', { trackId, name });
+    set((s) => ({ tracks: s.tracks.map((t) => (t.id === trackId ? { ...t, name: change.name } : t)) }));
   },
   reset() {
     generation++;
