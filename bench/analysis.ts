@@ -61,6 +61,37 @@ async function runJob(c: CaseHandle, pool: WorkerPool, e: Evidence, settings: An
   }
 }
 
+/**
+ * Cancel latency: from Cancel to the job's `cancelled` state, with an analysis in full flight (gating off, so every
+ * frame is searched whole), three times. The test suite asserts only that cancelling works, never how fast.
+ */
+async function cancelLatency(c: CaseHandle, pool: WorkerPool, e: Evidence): Promise<number[]> {
+  const q = new JobQueue(c, defaultJobHandlers({ pool: () => pool }));
+  const out: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const job = q.enqueue('analyze', { evidenceId: e.id, settings: { gating: { enabled: false } } });
+      await new Promise<void>((resolve) => {
+        const on = (p: { jobId: number; current: number; stage: string }): void => {
+          if (p.jobId === job.id && p.stage === 'analyse' && p.current >= 2) {
+            q.off('progress', on);
+            resolve();
+          }
+        };
+        q.on('progress', on);
+      });
+      const t0 = performance.now();
+      q.cancel(job.id);
+      const end = await q.waitFor(job.id);
+      if (end.state !== 'cancelled') throw new Error(`cancel ended the job ${end.state}`);
+      out.push(performance.now() - t0);
+    }
+  } finally {
+    await q.stop();
+  }
+  return out;
+}
+
 /** Six faces of 20–60 px moving over the scene (a still camera unless `pan`). */
 function sixFaces(): MovingFace[] {
   return [20, 28, 36, 44, 52, 60].map((w, k) => ({
@@ -120,6 +151,8 @@ export async function benchAnalysis(): Promise<void> {
       row(label, `${fps.toFixed(2)} frames/s`, `${(fps / base.nullFps).toFixed(3)}× decode-only; ${run.detectionCount} faces in ${run.trackCount} tracks; ${pool.size} worker(s) × ${pool.threadsPerWorker} ONNX thread(s)`);
       stageRows(c, runId);
     }
+    const cancels = await cancelLatency(c, pool1, es);
+    row('Cancel → job cancelled', `${Math.max(...cancels).toFixed(0)} ms worst of 3`, `${cancels.map((m) => m.toFixed(0)).join(', ')} ms; an analysis searching every frame whole, cancelled after its 2nd frame`);
     // The old detector alone, for reference: the SSD pyramid (41 windows at 1080p) on 6 frames.
     const frames: Buffer[] = [];
     await decodeFrames(still.file, { width: W, height: H }, { onFrame: (f) => void (frames.length < 6 && frames.push(f.data)) });
