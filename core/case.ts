@@ -8,7 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AuditLog } from './audit';
 import { APP_VERSION, osAccount } from '../platform/appInfo';
+import Database from 'better-sqlite3';
 import { openDatabase, type Db } from './db/database';
+import { LATEST_VERSION } from './db/migrations';
+import { checkMarker, writeMarker, MARKER_FILE } from './caseMarker';
+import { abandonOrphanedJobs } from './jobs';
+import { markWriter, quarantineOrphans, writerAlive, type QuarantineResult } from './quarantine';
 import { SightlineError, fromSystemError } from '../domain/errors';
 
 export const CASE_SUFFIX = '.sightline';
@@ -40,10 +45,24 @@ export interface CasePaths {
 export interface OpenCaseOptions {
   /** Who is acting in this session (recorded in the audit log); defaults to the case's examiner. */
   readonly examiner?: string;
+  /**
+   * Open only to read (the CLI's `case info`, `evidence`, `jobs`, …): the database is opened read-only, nothing
+   * is swept, bound or recorded. A case of an older schema is the one exception: it is upgraded once.
+   */
+  readonly readonly?: boolean;
+}
+
+/** What opening a case for work recovered from processes that ended mid-work. */
+export interface Recovery {
+  /** Jobs of killed processes, now `abandoned`. */
+  readonly abandonedJobs: number[];
+  readonly quarantine: QuarantineResult;
 }
 
 export class CaseHandle {
   readonly audit: AuditLog;
+  /** Set by openCase for a case opened for work. */
+  recovery: Recovery | null = null;
   private closed = false;
 
   constructor(
@@ -51,6 +70,7 @@ export class CaseHandle {
     readonly db: Db,
     readonly info: CaseInfo,
     readonly examiner: string,
+    readonly readonly = false,
   ) {
     this.audit = new AuditLog(db, info.caseUuid, { examiner, account: osAccount() });
   }
@@ -62,10 +82,12 @@ export class CaseHandle {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    try {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
-    } catch {
-      // a checkpoint is an optimisation; closing still persists the WAL
+    if (!this.readonly) {
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // a checkpoint is an optimisation; closing still persists the WAL
+      }
     }
     this.db.close();
   }
@@ -113,10 +135,11 @@ export function createCase(dir: string, meta: CaseMeta): CaseHandle {
   }
   try {
     for (const d of [paths.root, paths.evidence, paths.derived, paths.exports, paths.incoming]) fs.mkdirSync(d, { recursive: true });
+    markWriter(paths);
   } catch (e) {
     throw fromSystemError(e, `cannot create ${root}`) ?? e;
   }
-  const db = openDatabase(paths.db);
+  const db = openDatabase(paths.db, { create: true });
   try {
     const info: CaseInfo = {
       caseUuid: crypto.randomUUID(),
@@ -135,6 +158,7 @@ export function createCase(dir: string, meta: CaseMeta): CaseHandle {
       ).run(info);
       handle.audit.append({ action: 'case.create', params: { ...info } });
     }).immediate();
+    writeMarker(root, info);
     return handle;
   } catch (e) {
     db.close();
@@ -152,28 +176,92 @@ export function resolveCaseDir(dir: string): string {
   throw new SightlineError('NOT_A_CASE', `${abs} is not a Sightline case (no case.db)`);
 }
 
+interface CaseRow {
+  case_uuid: string;
+  case_number: string;
+  title: string;
+  examiner: string;
+  agency: string | null;
+  created_at: string;
+  app_version: string;
+}
+
+function toInfo(row: CaseRow): CaseInfo {
+  return {
+    caseUuid: row.case_uuid,
+    caseNumber: row.case_number,
+    title: row.title,
+    examiner: row.examiner,
+    agency: row.agency,
+    createdAt: row.created_at,
+    appVersion: row.app_version,
+  };
+}
+
+/**
+ * Look at a case database without changing it: refuse anything that is not a Sightline case (a zero-byte file,
+ * a file that is not SQLite, a database without a case record) before any connection could write to it.
+ */
+function inspectCaseDb(root: string, file: string): { info: CaseInfo; schema: number } {
+  const notACase = (why: string): SightlineError => new SightlineError('NOT_A_CASE', `${root} is not a Sightline case (${why}); nothing was changed`);
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (e) {
+    throw fromSystemError(e, file) ?? e;
+  }
+  if (size === 0) throw notACase('case.db is empty: 0 bytes');
+  let raw: Database.Database;
+  try {
+    raw = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw notACase(`case.db cannot be opened: ${(e as Error).message}`);
+  }
+  try {
+    const schema = raw.pragma('user_version', { simple: true }) as number;
+    const hasTable = raw.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'case_info'`).get();
+    if (!hasTable) throw notACase(schema === 0 ? 'case.db holds no Sightline tables' : 'case.db has no case record');
+    const row = raw.prepare('SELECT * FROM case_info WHERE id = 1').get() as CaseRow | undefined;
+    if (!row) throw notACase('case.db has no case record');
+    return { info: toInfo(row), schema };
+  } catch (e) {
+    if (e instanceof SightlineError) throw e;
+    if (/not a database|file is encrypted|malformed/i.test((e as Error).message)) throw notACase('case.db is not a SQLite database');
+    throw e;
+  } finally {
+    raw.close();
+  }
+}
+
 export function openCase(dir: string, opts: OpenCaseOptions = {}): CaseHandle {
   const root = resolveCaseDir(dir);
   const paths = casePaths(root);
+  const { info, schema } = inspectCaseDb(root, paths.db);
+  // Before anything is written: is this folder's database this folder's case?
+  const binding = checkMarker(root, info);
+  const examiner = clean('examiner', opts.examiner, false) ?? info.examiner;
+  if (opts.readonly) {
+    // Upgrading an older schema is the one write a reading command makes: the rows it reads need the new tables.
+    if (schema < LATEST_VERSION) openDatabase(paths.db).close();
+    return new CaseHandle(paths, openDatabase(paths.db, { readonly: true }), info, examiner, true);
+  }
   const db = openDatabase(paths.db);
   try {
-    const row = db.prepare('SELECT * FROM case_info WHERE id = 1').get() as
-      | { case_uuid: string; case_number: string; title: string; examiner: string; agency: string | null; created_at: string; app_version: string }
-      | undefined;
-    if (!row) throw new SightlineError('NOT_A_CASE', `${root} is not a Sightline case (no case record)`);
-    const info: CaseInfo = {
-      caseUuid: row.case_uuid,
-      caseNumber: row.case_number,
-      title: row.title,
-      examiner: row.examiner,
-      agency: row.agency,
-      createdAt: row.created_at,
-      appVersion: row.app_version,
-    };
     for (const d of [paths.evidence, paths.derived, paths.exports]) fs.mkdirSync(d, { recursive: true });
     sweepIncoming(paths);
-    const examiner = clean('examiner', opts.examiner, false) ?? info.examiner;
-    return new CaseHandle(paths, db, info, examiner);
+    // While this process lives, others leave what it may still commit alone (core/quarantine.ts).
+    markWriter(paths);
+    const handle = new CaseHandle(paths, db, info, examiner);
+    if (binding === 'absent') {
+      db.transaction(() => {
+        writeMarker(root, info);
+        handle.audit.append({ action: 'case.bind', params: { marker: MARKER_FILE, caseUuid: info.caseUuid, caseNumber: info.caseNumber, reason: 'case made before case markers: bound to this folder on its first writable open' } });
+      }).immediate();
+    }
+    // What a killed process left: its jobs end abandoned, then files nobody can still commit go to quarantine.
+    const abandonedJobs = abandonOrphanedJobs(handle);
+    handle.recovery = { abandonedJobs, quarantine: quarantineOrphans(handle) };
+    return handle;
   } catch (e) {
     db.close();
     throw e;
@@ -183,23 +271,13 @@ export function openCase(dir: string, opts: OpenCaseOptions = {}): CaseHandle {
 /**
  * Remove half-written files left by a crashed process: they were never recorded, so nothing refers to them.
  * Each process writes under `.incoming/<pid>/`, so a live process's work (the app and the CLI may share a case)
- * is never touched.
+ * is never touched; a folder marked with another host's name is left alone (its process cannot be checked).
  */
 function sweepIncoming(paths: CasePaths): void {
   fs.mkdirSync(paths.incoming, { recursive: true });
   for (const name of fs.readdirSync(paths.incoming)) {
-    const pid = Number(name);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) continue;
+    if (name !== String(process.pid) && writerAlive(paths, name)) continue;
     fs.rmSync(path.join(paths.incoming, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -16,8 +16,13 @@ import { scratchPath, type CaseHandle } from './case';
 import { canonicalJson } from '../domain/canonicalJson';
 import { SightlineError, fromSystemError, throwIfAborted } from '../domain/errors';
 import { sha256File } from '../platform/hashing';
-import { indexFrames, probeMedia, type FrameIndex, type MediaFacts } from '../platform/ffmpeg';
+import { displaySize, indexFrames, probeFrameSize, probeMedia, rgbConversionFromProbe, type FrameIndex, type MediaFacts, type RgbConversion } from '../platform/ffmpeg';
+import { ffmpegInfo, type FfmpegInfo } from '../platform/tools';
+import { ffmpegReason } from '../platform/ffmpegText';
+import { MAX_FRAME_PIXELS, frameSizeProblem } from '../domain/mediaLimits';
+import { FrameIndexStage } from './frameIndexStage';
 import type { WorkOptions } from '../domain/progress';
+import { recordVerified } from './evidenceVerify';
 
 export interface Evidence {
   readonly id: number;
@@ -47,6 +52,15 @@ export interface Evidence {
   readonly importedBy: string;
   /** Decoder messages seen while indexing (empty for clean media). */
   readonly warnings: string[];
+  /** The ffmpeg that indexed it; null for evidence imported before this was recorded (the bundled 2018 build). */
+  readonly ffmpeg: FfmpegInfo | null;
+  /** How its frames become RGB (from the stream's tags in the recorded probe): the one decode path's parameters. */
+  readonly rgbConversion: RgbConversion;
+  /**
+   * The stored file's state at its last check against the recorded SHA-256 (core/evidenceVerify.ts): 'unchecked'
+   * until the first check; 'altered' or 'missing' evidence is never read.
+   */
+  readonly integrity: 'intact' | 'altered' | 'missing' | 'unchecked';
 }
 
 export interface ImportOptions extends WorkOptions {
@@ -89,10 +103,20 @@ interface EvidenceRow {
   probe_json: string;
   imported_at: string;
   imported_by: string;
+  ffmpeg_json: string | null;
+  /** From evidence_checks (LEFT JOIN): null when never checked. */
+  check_size?: number | null;
+  check_ok?: number | null;
 }
 
+/** Evidence rows with their last integrity check. */
+const SELECT_EVIDENCE = `SELECT e.*, k.size AS check_size, k.ok AS check_ok FROM evidence e LEFT JOIN evidence_checks k ON k.evidence_id = e.id`;
+
 function toEvidence(r: EvidenceRow): Evidence {
-  const probe = JSON.parse(r.probe_json) as { warnings?: string[] };
+  const probe = JSON.parse(r.probe_json) as { warnings?: string[]; streams?: unknown[] };
+  // Rows imported before issue 14 (no ffmpeg recorded) hold the stored size, but frames decode turned by a rotation
+  // tag (displaySize); later rows hold the decoded size already.
+  const size = r.kind === 'video' && r.ffmpeg_json === null ? displaySize(probe, { width: r.width, height: r.height }) : { width: r.width, height: r.height };
   return {
     id: r.id,
     sha256: r.sha256,
@@ -104,8 +128,8 @@ function toEvidence(r: EvidenceRow): Evidence {
     storedName: r.stored_name,
     container: r.container,
     codec: r.codec,
-    width: r.width,
-    height: r.height,
+    width: size.width,
+    height: size.height,
     fps: r.fps,
     duration: r.duration,
     frameCount: r.frame_count,
@@ -117,15 +141,18 @@ function toEvidence(r: EvidenceRow): Evidence {
     importedAt: r.imported_at,
     importedBy: r.imported_by,
     warnings: probe.warnings ?? [],
+    ffmpeg: r.ffmpeg_json ? (JSON.parse(r.ffmpeg_json) as FfmpegInfo) : null,
+    rgbConversion: rgbConversionFromProbe(probe),
+    integrity: r.check_size === null || r.check_size === undefined ? 'unchecked' : r.check_size < 0 ? 'missing' : r.check_ok === 1 ? 'intact' : 'altered',
   };
 }
 
 export function listEvidence(c: CaseHandle): Evidence[] {
-  return (c.db.prepare('SELECT * FROM evidence ORDER BY id').all() as EvidenceRow[]).map(toEvidence);
+  return (c.db.prepare(`${SELECT_EVIDENCE} ORDER BY e.id`).all() as EvidenceRow[]).map(toEvidence);
 }
 
 export function getEvidence(c: CaseHandle, id: number): Evidence {
-  const row = c.db.prepare('SELECT * FROM evidence WHERE id = ?').get(id) as EvidenceRow | undefined;
+  const row = c.db.prepare(`${SELECT_EVIDENCE} WHERE e.id = ?`).get(id) as EvidenceRow | undefined;
   if (!row) throw new SightlineError('NOT_FOUND', `no evidence with id ${id} in this case`);
   return toEvidence(row);
 }
@@ -135,7 +162,7 @@ export function findEvidence(c: CaseHandle, ref: string): Evidence {
   const s = ref.trim();
   if (/^\d+$/.test(s)) return getEvidence(c, Number(s));
   if (/^[0-9a-f]{6,64}$/i.test(s)) {
-    const rows = c.db.prepare('SELECT * FROM evidence WHERE sha256 LIKE ? LIMIT 2').all(`${s.toLowerCase()}%`) as EvidenceRow[];
+    const rows = c.db.prepare(`${SELECT_EVIDENCE} WHERE e.sha256 LIKE ? LIMIT 2`).all(`${s.toLowerCase()}%`) as EvidenceRow[];
     if (rows.length === 1) return toEvidence(rows[0]!);
     if (rows.length > 1) throw new SightlineError('INVALID_INPUT', `SHA-256 prefix ${s} is ambiguous`);
   }
@@ -146,12 +173,33 @@ export function evidenceFile(c: CaseHandle, e: Pick<Evidence, 'storedName'>): st
   return path.join(c.paths.evidence, e.storedName);
 }
 
+/** The identity of a file as the file system records it: any write changes the change time (ctime). */
+interface FileIdentity {
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly ino: bigint;
+  readonly dev: bigint;
+}
+
+function identityOf(st: fs.BigIntStats): FileIdentity {
+  return { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev };
+}
+
+/** What changed between two identities of the source, for the message; null when nothing did. */
+function identityChange(a: FileIdentity, b: FileIdentity): string | null {
+  if (a.ino !== b.ino || a.dev !== b.dev) return 'it was replaced by another file';
+  if (a.size !== b.size) return `its size changed (${a.size} → ${b.size} bytes)`;
+  if (a.mtimeNs !== b.mtimeNs || a.ctimeNs !== b.ctimeNs) return 'it was written to';
+  return null;
+}
+
 /** Check the source before any work: a clear error for each way it can be wrong. */
-function checkSource(file: string): { abs: string; size: number } {
+function checkSource(file: string): { abs: string; size: number; identity: FileIdentity } {
   const abs = path.resolve(file);
-  let st: fs.Stats;
+  let st: fs.BigIntStats;
   try {
-    st = fs.statSync(abs);
+    st = fs.statSync(abs, { bigint: true });
   } catch (e) {
     const err = fromSystemError(e, abs);
     if (err?.code === 'FILE_NOT_FOUND') throw new SightlineError('FILE_NOT_FOUND', `file not found: ${abs}`);
@@ -159,13 +207,13 @@ function checkSource(file: string): { abs: string; size: number } {
   }
   if (st.isDirectory()) throw new SightlineError('IS_DIRECTORY', `${abs} is a folder, not a file (import the files inside it)`);
   if (!st.isFile()) throw new SightlineError('INVALID_INPUT', `${abs} is not a regular file`);
-  if (st.size === 0) throw new SightlineError('EMPTY_FILE', `${abs} is empty (0 bytes)`);
+  if (st.size === 0n) throw new SightlineError('EMPTY_FILE', `${abs} is empty (0 bytes)`);
   try {
     fs.accessSync(abs, fs.constants.R_OK);
   } catch {
     throw new SightlineError('PERMISSION_DENIED', `${abs} cannot be read (permission denied)`);
   }
-  return { abs, size: st.size };
+  return { abs, size: Number(st.size), identity: identityOf(st) };
 }
 
 /** Extension for the stored copy: the original's when it is plain, otherwise one derived from the container. */
@@ -220,45 +268,69 @@ async function copyHashing(src: string, dest: string, size: number, opts: WorkOp
  */
 export async function decodeStill(file: string): Promise<Buffer | undefined> {
   try {
-    return await sharp(file, { failOn: 'error' }).toColourspace('srgb').removeAlpha().raw().toBuffer();
+    return await sharp(file, { failOn: 'error', limitInputPixels: MAX_FRAME_PIXELS }).toColourspace('srgb').removeAlpha().raw().toBuffer();
   } catch {
     return undefined;
   }
 }
 
-function isVariableRate(index: FrameIndex): boolean {
-  const f = index.frames;
-  if (f.length < 3) return false;
-  const d = f.slice(1).map((x, i) => x.pts - f[i]!.pts);
-  const min = Math.min(...d);
-  const max = Math.max(...d);
-  // Allow one tick of rounding jitter (e.g. 29.97 fps in a 1/1000 time base).
-  return max - min > 1;
+/** Source changed while it was imported: refuse (the stored copy would match neither its before nor its after). */
+function sourceChanged(originalName: string, why: string): SightlineError {
+  return new SightlineError(
+    'SOURCE_CHANGED',
+    `${originalName} changed while it was being imported (${why}); nothing was imported. Import it again once nothing is writing to it (a recorder or an export still running?)`,
+  );
 }
 
 export async function importEvidence(c: CaseHandle, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
-  const { abs, size } = checkSource(file);
+  const { abs, size, identity } = checkSource(file);
   const commit = opts.commit ?? ((fn: () => ImportResult): ImportResult => c.db.transaction(fn).immediate());
   const originalName = path.basename(abs);
   throwIfAborted(opts.signal, 'import');
   // Probe the source first: a file ffmpeg cannot read is refused before anything is copied.
   const facts = await probeMedia(abs);
+  const warnings: string[] = [];
+  // A frame size no camera produces is a damaged or hostile header: refused before anything is copied or decoded.
+  const declaredProblem = frameSizeProblem(facts.width, facts.height);
+  if (declaredProblem) {
+    if (!opts.allowDamaged) {
+      throw new SightlineError(
+        'CORRUPT_MEDIA',
+        `${originalName} declares frames of ${declaredProblem}; nothing was imported. With --allow-damaged it is recorded as damaged if its frames decode within the limit`,
+      );
+    }
+    warnings.push(`declares frames of ${declaredProblem}`);
+  }
   const scratch = scratchPath(c, '.part');
+  const stage = new FrameIndexStage(scratchPath(c, '.frames.db'));
   let stored: string | undefined;
   let createdStored = false;
   try {
     const hashes = await copyHashing(abs, scratch, size, opts).catch((e: unknown) => {
       throw fromSystemError(e, `copying ${originalName}`) ?? e;
     });
-    const verified = await sha256File(scratch, {
-      signal: opts.signal,
-      onBytes: (n) => opts.onProgress?.({ stage: 'verify', current: n, total: size, unit: 'bytes' }),
-    });
+    // The source must not have changed while it was copied: a size check alone misses a rewrite in place.
+    const afterCopy = identityOf(fs.statSync(abs, { bigint: true }));
+    const changedDuringCopy = identityChange(identity, afterCopy);
+    if (changedDuringCopy) throw sourceChanged(originalName, changedDuringCopy);
+    // Read back the copy (storage) and read the source again (a change the file system did not date, e.g. on a
+    // FAT card with 2-second times): all three hashes must agree.
+    let copyBytes = 0;
+    let sourceBytes = 0;
+    const report = (): void => opts.onProgress?.({ stage: 'verify', current: Math.min(copyBytes, sourceBytes), total: size, unit: 'bytes' });
+    const [verified, sourceAgain] = await Promise.all([
+      sha256File(scratch, { signal: opts.signal, onBytes: (n) => ((copyBytes = n), report()) }),
+      sha256File(abs, { signal: opts.signal, onBytes: (n) => ((sourceBytes = n), report()) }),
+    ]);
     if (verified !== hashes.sha256) {
       throw new SightlineError('CORRUPT_MEDIA', `the copy of ${originalName} does not match the original (SHA-256 ${verified} ≠ ${hashes.sha256}); storage may be failing`);
     }
+    const changedAfter = identityChange(identity, identityOf(fs.statSync(abs, { bigint: true })));
+    if (sourceAgain !== hashes.sha256 || changedAfter) {
+      throw sourceChanged(originalName, changedAfter ?? `it hashes to ${sourceAgain} now, ${hashes.sha256} as copied`);
+    }
 
-    const existing = c.db.prepare('SELECT * FROM evidence WHERE sha256 = ?').get(hashes.sha256) as EvidenceRow | undefined;
+    const existing = c.db.prepare(`${SELECT_EVIDENCE} WHERE e.sha256 = ?`).get(hashes.sha256) as EvidenceRow | undefined;
     if (existing) {
       fs.rmSync(scratch, { force: true });
       return commit((): ImportResult => {
@@ -272,28 +344,51 @@ export async function importEvidence(c: CaseHandle, file: string, opts: ImportOp
     }
 
     const expected = facts.declaredFrames ?? (facts.fps && facts.duration ? Math.round(facts.fps * facts.duration) : 0);
-    let warnings: string[] = [];
-    let index: FrameIndex;
+    const rename: Array<[string, string]> = [[scratch, originalName]];
+    let index: Pick<FrameIndex, 'timeBase' | 'messages' | 'log'>;
     const stillPixels = facts.kind === 'image' ? await decodeStill(scratch) : undefined;
     const decoder: 'ffmpeg' | 'sharp' = stillPixels ? 'sharp' : 'ffmpeg';
+    let decoded: { width: number; height: number } | null;
     try {
-      index = stillPixels
-        ? { timeBase: '1/1', frames: [{ pts: 0, ptsTime: 0, md5: crypto.createHash('md5').update(stillPixels).digest('hex') }], messages: [] }
-        : await indexFrames(scratch, {
-        signal: opts.signal,
-        onFrame: (n) => opts.onProgress?.({ stage: 'index', current: n, total: Math.max(expected, n), unit: 'frames' }),
-      });
+      if (stillPixels) {
+        stage.add({ pts: 0, ptsTime: 0, md5: crypto.createHash('md5').update(stillPixels).digest('hex') });
+        index = { timeBase: '1/1', messages: [], log: '' };
+        const meta = await sharp(scratch, { limitInputPixels: MAX_FRAME_PIXELS }).metadata();
+        decoded = meta.width && meta.height && stillPixels.length === meta.width * meta.height * 3 ? { width: meta.width, height: meta.height } : null;
+      } else {
+        // Each frame goes to the scratch index as it is decoded: memory stays flat however long the clip.
+        index = await indexFrames(scratch, {
+          signal: opts.signal,
+          rename,
+          onIndexed: (f) => stage.add(f),
+          onFrame: (n) => opts.onProgress?.({ stage: 'index', current: n, total: Math.max(expected, n), unit: 'frames' }),
+        });
+        // ffprobe reports a frame's stored size; decoders turn it by the stream's rotation (displaySize), as facts do.
+        const first = stage.stats().count > 0 ? await probeFrameSize(scratch, opts.signal) : null;
+        decoded = first ? (({ width, height }) => ({ width, height }))(displaySize(facts.raw, first)) : null;
+      }
     } catch (e) {
       if (e instanceof SightlineError && e.code === 'TOOL_FAILED') {
-        throw new SightlineError('CORRUPT_MEDIA', `${originalName} cannot be decoded: ${e.message.replace(/^ffmpeg failed \([^)]*\): /, '')}`);
+        const raw = typeof e.details?.stderr === 'string' ? e.details.stderr : e.message;
+        throw new SightlineError('CORRUPT_MEDIA', `${originalName} cannot be decoded: ${ffmpegReason(raw, { rename })}`, { stderr: raw });
       }
       throw e;
     }
-    if (index.frames.length === 0) throw new SightlineError('CORRUPT_MEDIA', `${originalName} has no decodable frames`);
-    if (facts.declaredFrames && index.frames.length < facts.declaredFrames) {
-      warnings.push(`container declares ${facts.declaredFrames} frames; ${index.frames.length} decode`);
+    stage.finish();
+    const stats = stage.stats();
+    if (stats.count === 0) throw new SightlineError('CORRUPT_MEDIA', `${originalName} has no decodable frames`);
+    if (facts.declaredFrames && stats.count < facts.declaredFrames) {
+      warnings.push(`container declares ${facts.declaredFrames} frames; ${stats.count} decode`);
     }
-    warnings = warnings.concat(index.messages);
+    // The frames' real size is what every reader will get; a header that says otherwise is damage.
+    const width = decoded?.width ?? facts.width;
+    const height = decoded?.height ?? facts.height;
+    if (decoded && (decoded.width !== facts.width || decoded.height !== facts.height)) {
+      warnings.push(`container declares ${facts.width}×${facts.height}; frames decode as ${decoded.width}×${decoded.height}`);
+    }
+    const decodedProblem = frameSizeProblem(width, height);
+    if (decodedProblem) throw new SightlineError('CORRUPT_MEDIA', `${originalName} has frames of ${decodedProblem}; nothing was imported`);
+    warnings.push(...index.messages);
     if (warnings.length > 0 && !opts.allowDamaged) {
       throw new SightlineError(
         'CORRUPT_MEDIA',
@@ -312,72 +407,81 @@ export async function importEvidence(c: CaseHandle, file: string, opts: ImportOp
     createdStored = true;
     fs.chmodSync(stored, 0o444);
 
-    const first = index.frames[0]!;
-    const last = index.frames[index.frames.length - 1]!;
-    const span = last.ptsTime - first.ptsTime;
-    const fps = facts.kind === 'image' ? null : index.frames.length > 1 && span > 0 ? (index.frames.length - 1) / span : facts.fps;
-    const vfr = facts.kind === 'video' && isVariableRate(index);
+    const span = stats.count > 1 ? stats.last!.ptsTime - stats.first!.ptsTime : 0;
+    const fps = facts.kind === 'image' ? null : stats.count > 1 && span > 0 ? (stats.count - 1) / span : facts.fps;
+    // Allow one tick of rounding jitter (e.g. 29.97 fps in a 1/1000 time base).
+    const vfr = facts.kind === 'video' && stats.count >= 3 && stats.maxStep! - stats.minStep! > 1;
     const now = new Date().toISOString();
     const storedName = path.basename(stored);
-    return commit((): ImportResult => {
-      const info = c.db
-        .prepare(
-          `INSERT INTO evidence (sha256, md5, size, kind, original_name, source_path, stored_name, container, codec, width, height,
-             fps, duration, frame_count, time_base, start_time, no_timestamps, decoder, vfr, probe_json, imported_at, imported_by)
-           VALUES (@sha256, @md5, @size, @kind, @original_name, @source_path, @stored_name, @container, @codec, @width, @height,
-             @fps, @duration, @frame_count, @time_base, @start_time, @no_timestamps, @decoder, @vfr, @probe_json, @imported_at, @imported_by)`,
-        )
-        .run({
-          sha256: hashes.sha256,
-          md5: hashes.md5,
-          size,
-          kind: facts.kind,
-          original_name: originalName,
-          source_path: abs,
-          stored_name: storedName,
-          container: facts.container,
-          codec: facts.codec,
-          width: facts.width,
-          height: facts.height,
-          fps,
-          duration: facts.kind === 'image' ? null : facts.duration,
-          frame_count: index.frames.length,
-          time_base: index.timeBase,
-          start_time: facts.startTime,
-          no_timestamps: facts.noTimestamps ? 1 : 0,
-          decoder,
-          vfr: vfr ? 1 : 0,
-          probe_json: canonicalJson({ ...(facts.raw as object), warnings }),
-          imported_at: now,
-          imported_by: c.examiner,
+    // A still decoded by sharp never ran ffmpeg's decoder; what probed it is still worth recording.
+    const tool = ffmpegInfo();
+    const storedPath = stored;
+    return FrameIndexStage.withAttached(c.db, stage.file, (copyFrames) =>
+      commit((): ImportResult => {
+        const info = c.db
+          .prepare(
+            `INSERT INTO evidence (sha256, md5, size, kind, original_name, source_path, stored_name, container, codec, width, height,
+               fps, duration, frame_count, time_base, start_time, no_timestamps, decoder, vfr, probe_json, imported_at, imported_by, ffmpeg_json)
+             VALUES (@sha256, @md5, @size, @kind, @original_name, @source_path, @stored_name, @container, @codec, @width, @height,
+               @fps, @duration, @frame_count, @time_base, @start_time, @no_timestamps, @decoder, @vfr, @probe_json, @imported_at, @imported_by, @ffmpeg_json)`,
+          )
+          .run({
+            sha256: hashes.sha256,
+            md5: hashes.md5,
+            size,
+            kind: facts.kind,
+            original_name: originalName,
+            source_path: abs,
+            stored_name: storedName,
+            container: facts.container,
+            codec: facts.codec,
+            width,
+            height,
+            fps,
+            duration: facts.kind === 'image' ? null : facts.duration,
+            frame_count: stats.count,
+            time_base: index.timeBase,
+            start_time: facts.startTime,
+            no_timestamps: facts.noTimestamps ? 1 : 0,
+            decoder,
+            vfr: vfr ? 1 : 0,
+            // ffmpeg's own words are kept for the record beside the short reasons (warnings).
+            probe_json: canonicalJson({ ...(facts.raw as object), warnings, ...(warnings.length && index.log ? { decoderLog: rename.reduce((t, [a, b]) => t.split(a).join(b), index.log) } : {}) }),
+            imported_at: now,
+            imported_by: c.examiner,
+            ffmpeg_json: canonicalJson(tool),
+          });
+        const id = Number(info.lastInsertRowid);
+        if (copyFrames(id) !== stats.count) throw new SightlineError('INTERNAL', `the frame index of ${originalName} was not staged whole`);
+        // The stored copy was just read back and hashed: its first integrity check.
+        recordVerified(c, id, storedPath, hashes.sha256);
+        c.audit.append({
+          action: 'evidence.import',
+          params: {
+            evidenceId: id,
+            originalName,
+            sourcePath: abs,
+            size,
+            md5: hashes.md5,
+            kind: facts.kind,
+            container: facts.container,
+            codec: facts.codec,
+            width,
+            height,
+            fps,
+            frameCount: stats.count,
+            vfr,
+            copyVerified: true,
+            sourceUnchanged: true,
+            ffmpeg: tool,
+            ...(warnings.length ? { damaged: true, warnings } : {}),
+          },
+          inputs: [{ sha256: hashes.sha256, role: 'source', name: abs }],
+          outputs: [{ sha256: hashes.sha256, role: 'evidence', name: storedName }],
         });
-      const id = Number(info.lastInsertRowid);
-      const ins = c.db.prepare('INSERT INTO frame_index (evidence_id, idx, pts, pts_time, md5) VALUES (?, ?, ?, ?, ?)');
-      index.frames.forEach((f, i) => ins.run(id, i, f.pts, f.ptsTime, f.md5));
-      c.audit.append({
-        action: 'evidence.import',
-        params: {
-          evidenceId: id,
-          originalName,
-          sourcePath: abs,
-          size,
-          md5: hashes.md5,
-          kind: facts.kind,
-          container: facts.container,
-          codec: facts.codec,
-          width: facts.width,
-          height: facts.height,
-          fps,
-          frameCount: index.frames.length,
-          vfr,
-          copyVerified: true,
-          ...(warnings.length ? { damaged: true, warnings } : {}),
-        },
-        inputs: [{ sha256: hashes.sha256, role: 'source', name: abs }],
-        outputs: [{ sha256: hashes.sha256, role: 'evidence', name: storedName }],
-      });
-      return { evidence: getEvidence(c, id), duplicate: false };
-    });
+        return { evidence: getEvidence(c, id), duplicate: false };
+      }),
+    );
   } catch (e) {
     fs.rmSync(scratch, { force: true });
     if (createdStored && stored) {
@@ -385,9 +489,11 @@ export async function importEvidence(c: CaseHandle, file: string, opts: ImportOp
         fs.chmodSync(stored, 0o600);
         fs.rmSync(stored, { force: true });
       } catch {
-        // best effort: an unrecorded copy is harmless and is replaced by the next import of the same bytes
+        // best effort: an unrecorded copy is quarantined on the next open, or replaced by the next import of the same bytes
       }
     }
     throw fromSystemError(e, `importing ${originalName}`) ?? e;
+  } finally {
+    stage.dispose();
   }
 }

@@ -11,8 +11,16 @@ import { scratchPath, type CaseHandle } from './case';
 import { adoptDerivedFile, storeDerivedBytes, type DerivedFile } from '../platform/derivedStore';
 import { derivedPath, recordDerived } from './derived';
 import { SightlineError, fromSystemError } from '../domain/errors';
-import { decodeStill, evidenceFile, getEvidence, type Evidence } from './evidence';
-import { extractFrame } from '../platform/ffmpeg';
+import { decodeStill, getEvidence, type Evidence } from './evidence';
+import { verifiedEvidenceFile } from './evidenceVerify';
+import { RGB_CONVERSION_GRAPH, extractFrame } from '../platform/ffmpeg';
+import { ffmpegInfo } from '../platform/tools';
+
+/**
+ * Cache key of frames decoded through the stated RGB conversion (the one decode path). Frames cached before it
+ * (variant 'frame', converted by ffmpeg's defaults) stay recorded in `derived` but are never served again.
+ */
+const FRAME_VARIANT = 'frame-rgb';
 
 export interface FrameInfo {
   readonly evidenceId: number;
@@ -69,7 +77,7 @@ function checkIndex(e: Evidence, index: number): void {
 export async function getFrame(c: CaseHandle, evidenceId: number, index: number, signal?: AbortSignal): Promise<FrameImage> {
   const e = getEvidence(c, evidenceId);
   const info = frameInfo(c, evidenceId, index);
-  const cached = c.db.prepare(`SELECT sha256 FROM derived_cache WHERE evidence_id = ? AND idx = ? AND variant = 'frame'`).get(evidenceId, index) as
+  const cached = c.db.prepare(`SELECT sha256 FROM derived_cache WHERE evidence_id = ? AND idx = ? AND variant = ?`).get(evidenceId, index, FRAME_VARIANT) as
     | { sha256: string }
     | undefined;
   if (cached) {
@@ -80,13 +88,20 @@ export async function getFrame(c: CaseHandle, evidenceId: number, index: number,
   try {
     // Seek half a second before the frame (keyframe seeking lands at or before it), relative to the file's start.
     const seekTo = e.kind === 'image' || index === 0 || e.noTimestamps ? null : Math.max(0, info.ptsTime - e.startTime - 0.5);
-    if (e.decoder === 'sharp') await extractStill(evidenceFile(c, e), info.md5, out);
-    else await extractFrame(evidenceFile(c, e), { index, pts: info.pts ?? 0, ptsTime: info.ptsTime, md5: info.md5, seekTo }, out, signal);
+    // The stored file must still be the one imported (its SHA-256, cached by file identity), and the frame's
+    // pixels the ones indexed (MD5, checked by the extraction).
+    const source = await verifiedEvidenceFile(c, e, { ...(signal ? { signal } : {}) });
+    if (e.decoder === 'sharp') await extractStill(source, info.md5, out);
+    else await extractFrame(source, { index, pts: info.pts ?? 0, ptsTime: info.ptsTime, md5: info.md5, seekTo, conversion: e.rgbConversion }, out, signal);
     const meta = await sharp(out).metadata();
     const file = adoptDerivedFile(c.paths.derived, out, meta.width ?? e.width, meta.height ?? e.height);
     c.db.transaction(() => {
-      recordDerived(c, file, { kind: 'frame', evidenceId, params: { index, pts: info.pts, frameMd5: info.md5, pixelFormat: 'rgb24' }, width: file.width, height: file.height });
-      c.db.prepare(`INSERT OR REPLACE INTO derived_cache (evidence_id, idx, variant, sha256) VALUES (?, ?, 'frame', ?)`).run(evidenceId, index, file.sha256);
+      const decode =
+        e.decoder === 'sharp'
+          ? { decoder: 'sharp' }
+          : { decoder: 'ffmpeg', conversion: e.rgbConversion, graph: RGB_CONVERSION_GRAPH, ffmpeg: ffmpegInfo().version };
+      recordDerived(c, file, { kind: 'frame', evidenceId, params: { index, pts: info.pts, frameMd5: info.md5, pixelFormat: 'rgb24', ...decode }, width: file.width, height: file.height });
+      c.db.prepare(`INSERT OR REPLACE INTO derived_cache (evidence_id, idx, variant, sha256) VALUES (?, ?, ?, ?)`).run(evidenceId, index, FRAME_VARIANT, file.sha256);
     })();
     return { ...info, file };
   } finally {
@@ -149,7 +164,8 @@ export async function thumbnailStrip(c: CaseHandle, evidenceId: number, count = 
   const n = Math.max(1, Math.min(count, e.frameCount));
   const indices = Array.from({ length: n }, (_, i) => (n === 1 ? 0 : Math.round((i * (e.frameCount - 1)) / (n - 1))));
   const tileWidth = Math.max(1, Math.round((tileHeight * e.width) / e.height));
-  const variant = `strip-${n}x${tileHeight}`;
+  // `rgb`: strips made from frames of the stated conversion (older strips stay recorded, never served).
+  const variant = `strip-rgb-${n}x${tileHeight}`;
   const cached = c.db.prepare('SELECT sha256 FROM derived_cache WHERE evidence_id = ? AND idx = 0 AND variant = ?').get(evidenceId, variant) as { sha256: string } | undefined;
   if (cached && fs.existsSync(derivedPath(c, cached.sha256))) {
     return { file: { sha256: cached.sha256, path: derivedPath(c, cached.sha256), width: tileWidth * n, height: tileHeight }, tileWidth, tileHeight, indices };

@@ -15,6 +15,7 @@ import type { EnrolResult } from './identify/gallery';
 import type { Identification } from './identify/identifications';
 import { AppearancesJobParams, EnrolJobParams, IdentifyJobParams, WatchlistJobParams, appearancesJob, enrolJob, identifyJob, watchlistJob, type IdentifyJobOptions, type WatchlistResult } from './identify/jobs';
 import type { AnalyzeJobOptions } from './analysis/analysisJob';
+import { PackageJobParams, ReportJobParams, packageJob, reportJob, type CreatedPackage, type CreatedReport, type ExportJobOptions } from './export/exportJobs';
 
 export const ImportJobParams = z.object({ path: z.string().min(1), allowDamaged: z.boolean().default(false) }).strict();
 
@@ -35,6 +36,10 @@ export interface AppJobs {
   appearances: { readonly input: z.input<typeof AppearancesJobParams>; readonly params: z.output<typeof AppearancesJobParams>; readonly result: AppearanceSearch };
   /** Compare every track of an analysis run with the gallery; alerts for those above the gate. */
   watchlist: { readonly input: z.input<typeof WatchlistJobParams>; readonly params: z.output<typeof WatchlistJobParams>; readonly result: WatchlistResult };
+  /** Make the evidence report (PDF) of the chosen items. */
+  report: { readonly input: z.input<typeof ReportJobParams>; readonly params: z.output<typeof ReportJobParams>; readonly result: CreatedReport };
+  /** Make the signed export package of the chosen items. */
+  package: { readonly input: z.input<typeof PackageJobParams>; readonly params: z.output<typeof PackageJobParams>; readonly result: CreatedPackage };
 }
 export type AppJobKind = keyof AppJobs;
 
@@ -57,7 +62,7 @@ export const importJob: JobHandler<AppJobs['import']> = {
 };
 
 /** The handlers of every app job; analyze, enhance and replay run in the given (default: the shared) worker pool. */
-export function defaultJobHandlers(opts: AnalyzeJobOptions & EnhanceJobOptions & IdentifyJobOptions = {}): JobHandlers<AppJobs> {
+export function defaultJobHandlers(opts: AnalyzeJobOptions & EnhanceJobOptions & IdentifyJobOptions & ExportJobOptions = {}): JobHandlers<AppJobs> {
   return {
     import: importJob,
     analyze: analyzeJob(opts),
@@ -67,5 +72,7 @@ export function defaultJobHandlers(opts: AnalyzeJobOptions & EnhanceJobOptions &
     identify: identifyJob(opts),
     appearances: appearancesJob(opts),
     watchlist: watchlistJob(opts),
+    report: reportJob(),
+    package: packageJob(opts),
   };
 }

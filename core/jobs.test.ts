@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { createCase, openCase, type CaseHandle } from './case';
 import { SightlineError } from '../domain/errors';
 import { listEvidence } from './evidence';
 import { defaultJobHandlers } from './jobKinds';
-import { JobQueue, type JobHandler } from './jobs';
+import { JobQueue, listJobs, type JobHandler } from './jobs';
 import { makeClip } from '../testing/synth';
 import { tempDir } from '../testing/tmp';
 
@@ -110,21 +111,77 @@ describe('job queue', () => {
     expect(done).toMatchObject({ state: 'succeeded', attempts: 2, result: { calls: 2 } });
   });
 
-  it('returns jobs a crash left running to the queue when the case opens, and runs them', async () => {
+  it('closing the case ends its running and waiting jobs abandoned: nothing runs later unasked', async () => {
+    const dir = path.join(tmp.dir, 'Close');
+    const a = createCase(dir, { caseNumber: 'C-2', title: 'Close', examiner: 'Tester' });
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const slow: JobHandler<TestSpec> = {
+      validate: (p) => p as Record<string, unknown>,
+      async run(ctx) {
+        started();
+        await new Promise<void>((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new SightlineError('CANCELLED', 'stopped'))));
+      },
+    };
+    const q = new JobQueue<TestJobs>(a, { slow, block: noop, flaky: noop }, { concurrency: 1 });
+    const first = q.enqueue('slow', {});
+    const second = q.enqueue('slow', {});
+    await running;
+    await q.stop();
+    const jobs = listJobs(a);
+    expect(jobs.find((j) => j.id === first.id)).toMatchObject({ state: 'abandoned', lastError: { code: 'ABANDONED', message: expect.stringMatching(/closed while it ran/) } });
+    expect(jobs.find((j) => j.id === second.id)).toMatchObject({ state: 'abandoned', lastError: { code: 'ABANDONED', message: expect.stringMatching(/closed before it started/) } });
+    expect(a.audit.list({ action: 'job.abandoned' }).map((e) => (e.params as { jobId: number }).jobId).sort()).toEqual([first.id, second.id].sort());
+    a.close();
+    // The next session runs nothing on its own.
+    const b = openCase(dir);
+    let ran = 0;
+    const counting: JobHandler<TestSpec> = { validate: (p) => p as Record<string, unknown>, run: async () => void ran++ };
+    const q2 = new JobQueue<TestJobs>(b, { slow: counting, block: noop, flaky: noop });
+    q2.start();
+    await new Promise((r) => setImmediate(r));
+    expect(ran).toBe(0);
+    expect(listJobs(b).filter((j) => j.state === 'queued' || j.state === 'running')).toEqual([]);
+    await q2.stop();
+    b.close();
+  });
+
+  it('ends the jobs of a killed process abandoned (audited, visible), never runs them, and retries one only when asked', async () => {
     const dir = path.join(tmp.dir, 'Crash');
     const a = createCase(dir, { caseNumber: 'C-1', title: 'Crash', examiner: 'Tester' });
-    // Simulate a crash: a row in `running` with no process behind it.
-    a.db.prepare(`INSERT INTO jobs (kind, state, params_json, attempts, created_at, started_at) VALUES ('import', 'running', ?, 1, 'x', 'x')`).run(JSON.stringify({ path: clip, allowDamaged: false }));
+    // A process that has exited: its pid is free, as after `kill -9`.
+    const dead = `${spawnSync(process.execPath, ['-e', '']).pid}@${os.hostname()}`;
+    const params = JSON.stringify({ path: clip, allowDamaged: false });
+    const running = Number(a.db.prepare(`INSERT INTO jobs (kind, state, params_json, attempts, runner, created_at, started_at) VALUES ('import', 'running', ?, 1, ?, 'x', 'x')`).run(params, dead).lastInsertRowid);
+    const waiting = Number(a.db.prepare(`INSERT INTO jobs (kind, state, params_json, owner, created_at) VALUES ('import', 'queued', ?, ?, 'x')`).run(params, dead).lastInsertRowid);
     a.close();
+
+    // Before the case is opened for work, a reading view already shows them as abandoned, and changes nothing.
+    const ro = openCase(dir, { readonly: true });
+    expect(listJobs(ro).map((j) => [j.id, j.state])).toEqual([[waiting, 'abandoned'], [running, 'abandoned']]);
+    ro.close();
+
     const b = openCase(dir);
     const q = new JobQueue(b, defaultJobHandlers());
-    expect(q.list()[0]!.state).toBe('queued');
-    expect(b.audit.list({ action: 'jobs.recovered' })).toHaveLength(1);
     q.start();
-    const done = await q.waitFor(q.list()[0]!.id);
+    for (const id of [running, waiting]) {
+      expect(q.get(id)).toMatchObject({ state: 'abandoned', lastError: { code: 'ABANDONED', message: expect.stringMatching(/ended before it finished; nothing it produced was recorded/) } });
+    }
+    expect(b.audit.list({ action: 'job.abandoned' }).map((e) => e.params.jobId)).toEqual([running, waiting]);
+    expect(listEvidence(b)).toHaveLength(0); // never resumed on its own
+    expect(() => q.retry(999)).toThrowError(/no job 999/);
+
+    const retried = q.retry(running);
+    expect(retried).toMatchObject({ kind: 'import', retryOf: running });
+    expect(retried.id).toBeGreaterThan(waiting);
+    const done = await q.waitFor(retried.id);
     expect(done.state).toBe('succeeded');
     expect(listEvidence(b)).toHaveLength(1);
+    expect(q.get(running).state).toBe('abandoned');
+    expect(b.audit.list({ action: 'job.retry' }).at(-1)?.params).toMatchObject({ jobId: retried.id, retryOf: running, kind: 'import' });
+    expect(() => q.retry(done.id)).toThrowError(/only a job that ended abandoned, failed or cancelled can be retried/);
     expect(b.audit.verify().ok).toBe(true);
+    await q.stop();
     b.close();
   });
 
@@ -137,7 +194,7 @@ describe('job queue', () => {
     a.db.prepare(`INSERT INTO jobs (kind, state, params_json, created_at) VALUES ('import', 'queued', ?, 'x')`).run(JSON.stringify({ path: clip, allowDamaged: false }));
     const q = new JobQueue(a, defaultJobHandlers(), { scope: 'own' });
     expect(q.list().map((j) => j.state).sort()).toEqual(['queued', 'running']);
-    expect(a.audit.list({ action: 'jobs.recovered' })).toHaveLength(0);
+    expect(a.audit.list({ action: 'job.abandoned' })).toHaveLength(0);
     const mine = q.enqueue('import', { path: clip });
     const done = await q.waitFor(mine.id);
     expect(done).toMatchObject({ state: 'succeeded', runner: `${process.pid}@${os.hostname()}` });

@@ -1,8 +1,10 @@
 /**
  * The persisted job queue of an open case.
  *
- * Jobs are rows (`queued → running → succeeded | failed | cancelled`) so they survive a restart: rows left
- * `running` by a crash go back to `queued` when the case opens. Each kind of job has a handler; a handler gets
+ * Jobs are rows (`queued → running → succeeded | failed | cancelled | abandoned`) so they survive a restart. A
+ * job whose process was killed (or that was queued by a process that is gone) ends `abandoned` when a queue next
+ * opens the case: audited, shown, never run again on its own. `retry` queues it again as a new job, only when a
+ * user asks. Closing a case cleanly returns its unfinished jobs to the queue for the next app to run. Each kind of job has a handler; a handler gets
  * a cancellation signal, a progress reporter and `commit`, which writes its results, its audit entry and the
  * job's `succeeded` state in one transaction, so results are visible exactly when the job has succeeded.
  * Failures that may be transient (a worker that died, a tool that crashed) are retried up to `max_attempts`.
@@ -15,7 +17,7 @@ import { SightlineError, toErrorInfo, type ErrorCode, type ErrorInfo } from '../
 import type { Progress } from '../domain/progress';
 import type { AppJobs } from './jobKinds';
 
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'abandoned';
 
 export interface Job<K extends string = string, P = Record<string, unknown>, R = unknown> {
   readonly id: number;
@@ -30,6 +32,10 @@ export interface Job<K extends string = string, P = Record<string, unknown>, R =
   readonly result: R | null;
   /** "pid@host" of the process running (or last running) the job. */
   readonly runner: string | null;
+  /** "pid@host" of the process that queued it; null: any app may run it. */
+  readonly owner: string | null;
+  /** The job this one retries (a retry is a new job, queued when the user asked). */
+  readonly retryOf: number | null;
   readonly createdAt: string;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
@@ -111,23 +117,30 @@ interface JobRow {
   progress_total: number;
   result_json: string | null;
   runner: string | null;
+  owner: string | null;
+  retry_of: number | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
 }
 
 function toJob(r: JobRow): Job {
+  // A job still `running` or `queued` for a process that is gone is abandoned, whether or not a queue has
+  // recorded it yet (a reading view opens the case read-only and records nothing).
+  const gone = orphanedBy(r);
   return {
     id: r.id,
     kind: r.kind,
-    state: r.state,
+    state: gone ? 'abandoned' : r.state,
     params: JSON.parse(r.params_json) as Record<string, unknown>,
     attempts: r.attempts,
     maxAttempts: r.max_attempts,
-    lastError: r.last_error ? (JSON.parse(r.last_error) as ErrorInfo) : null,
+    lastError: gone ? abandonedError(r.id, gone) : r.last_error ? (JSON.parse(r.last_error) as ErrorInfo) : null,
     progress: { stage: r.progress_stage, current: r.progress_current, total: r.progress_total },
     result: r.result_json ? (JSON.parse(r.result_json) as unknown) : null,
     runner: r.runner,
+    owner: r.owner,
+    retryOf: r.retry_of,
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
@@ -150,11 +163,10 @@ export function getJob(c: CaseHandle, id: number): Job {
   return toJob(r);
 }
 
-const THIS_RUNNER = `${process.pid}@${os.hostname()}`;
+export const THIS_RUNNER = `${process.pid}@${os.hostname()}`;
 
-/** Is the process that claimed a job gone? Only answerable for this host; another host's jobs are left alone. */
-function runnerGone(runner: string | null): boolean {
-  if (!runner) return true;
+/** Is the process that claimed (or queued) a job gone? Only answerable for this host; another host's jobs are left alone. */
+function processGone(runner: string): boolean {
   const at = runner.indexOf('@');
   const pid = Number(runner.slice(0, at));
   if (runner.slice(at + 1) !== os.hostname() || !Number.isInteger(pid)) return false;
@@ -167,10 +179,61 @@ function runnerGone(runner: string | null): boolean {
   }
 }
 
+/** The process whose end orphaned this job ("pid@host"), or null when the job is not orphaned. */
+function orphanedBy(r: Pick<JobRow, 'state' | 'runner' | 'owner'>): string | null {
+  if (r.state === 'running') return !r.runner ? 'an unknown process' : processGone(r.runner) ? r.runner : null;
+  if (r.state === 'queued' && r.owner) return processGone(r.owner) ? r.owner : null;
+  return null;
+}
+
+function closedError(jobId: number, when: string): ErrorInfo {
+  return {
+    code: 'ABANDONED',
+    message: `the case was closed ${when}; nothing it produced was recorded. Retry it if it is still wanted (sightline jobs retry DIR ${jobId}, or Retry in the jobs panel)`,
+  };
+}
+
+function abandonedError(jobId: number, by: string): ErrorInfo {
+  return {
+    code: 'ABANDONED',
+    message: `the process that ran this job (${by}) ended before it finished; nothing it produced was recorded. Retry it if it is still wanted (sightline jobs retry DIR ${jobId}, or Retry in the jobs panel)`,
+  };
+}
+
+/**
+ * Jobs of a process that was killed end abandoned: their partial work was never committed, and running them
+ * again now, unasked, could let a stale job's results replace newer ones. Jobs of a live process (the app while
+ * the CLI works on the same case, or the reverse) are left to it. Called when a case is opened for work and when
+ * a queue starts; each is audited once (`job.abandoned`).
+ */
+export function abandonOrphanedJobs(c: CaseHandle): number[] {
+  const orphans = (c.db.prepare(`SELECT * FROM jobs WHERE state IN ('running', 'queued') ORDER BY id`).all() as JobRow[])
+    .map((r) => ({ row: r, by: orphanedBy(r) }))
+    .filter((o): o is { row: JobRow; by: string } => o.by !== null);
+  if (orphans.length === 0) return [];
+  return c.db
+    .transaction(() => {
+      const done: number[] = [];
+      const abandon = c.db.prepare(`UPDATE jobs SET state = 'abandoned', finished_at = ?, last_error = ?, progress_stage = NULL WHERE id = ? AND state = ?`);
+      for (const { row, by } of orphans) {
+        const error = abandonedError(row.id, by);
+        if (abandon.run(new Date().toISOString(), JSON.stringify(error), row.id, row.state).changes !== 1) continue;
+        c.audit.append({
+          action: 'job.abandoned',
+          params: { jobId: row.id, kind: row.kind, was: row.state, process: by, attempts: row.attempts, progress: { stage: row.progress_stage, current: row.progress_current, total: row.progress_total }, params: JSON.parse(row.params_json) as unknown },
+        });
+        done.push(row.id);
+      }
+      return done;
+    })
+    .immediate();
+}
+
 export interface JobQueueOptions {
   readonly concurrency?: number;
   /**
-   * 'all' (the app): run every queued job of the case, including those recovered after a crash.
+   * 'all' (the app): run every queued job of the case that is this process's or no one's (rows queued before jobs
+   * recorded their owner); another live process's queued jobs are its own.
    * 'own' (the CLI): run only the jobs this queue enqueued; other processes' queued jobs are theirs.
    */
   readonly scope?: 'all' | 'own';
@@ -188,32 +251,54 @@ export class JobQueue<R extends JobRegistry<R> = AppJobs> extends EventEmitter<J
     private readonly opts: JobQueueOptions = {},
   ) {
     super();
-    // Jobs whose process died go back to the queue; their partial work was never committed. Jobs of a live
-    // process (the app while the CLI works on the same case, or the reverse) are left to it.
-    const orphans = (c.db.prepare(`SELECT id, runner FROM jobs WHERE state = 'running'`).all() as { id: number; runner: string | null }[]).filter((j) => runnerGone(j.runner));
-    if (orphans.length > 0) {
-      c.db.transaction(() => {
-        const requeue = c.db.prepare(`UPDATE jobs SET state = 'queued', runner = NULL, progress_stage = NULL, progress_current = 0, progress_total = 0 WHERE id = ? AND state = 'running'`);
-        for (const j of orphans) requeue.run(j.id);
-        c.audit.append({ action: 'jobs.recovered', params: { requeued: orphans.length, jobIds: orphans.map((j) => j.id) } });
-      }).immediate();
-    }
+    abandonOrphanedJobs(c);
   }
 
   enqueue<K extends keyof R & string>(kind: K, params: R[K]['input'], opts: { maxAttempts?: number } = {}): JobOf<R, K> {
     const handler = this.handler(kind);
     if (!handler) throw new SightlineError('INVALID_INPUT', `unknown job kind ${kind}`);
     const clean = handler.validate(params);
-    const id = Number(
-      this.c.db
-        .prepare(`INSERT INTO jobs (kind, state, params_json, max_attempts, created_at) VALUES (?, 'queued', ?, ?, ?)`)
-        .run(kind, canonicalJson(clean), opts.maxAttempts ?? 2, new Date().toISOString()).lastInsertRowid,
-    );
-    this.own.add(id);
+    const id = this.insert(kind, clean, opts.maxAttempts ?? 2, null);
     const job = getJob(this.c, id);
     this.emit('changed', job);
     this.pump();
     return job as JobOf<R, K>;
+  }
+
+  /**
+   * Queue a job that ended abandoned, failed or cancelled again, as a new job (a new attempt, queued now: its
+   * results count as newer than anything queued before this call). Only ever on a user's request; audited.
+   */
+  retry(id: number): Job {
+    const old = getJob(this.c, id);
+    if (old.state !== 'abandoned' && old.state !== 'failed' && old.state !== 'cancelled') {
+      throw new SightlineError('INVALID_INPUT', `job ${id} is ${old.state}: only a job that ended abandoned, failed or cancelled can be retried`);
+    }
+    const handler = this.handler(old.kind);
+    if (!handler) throw new SightlineError('INVALID_INPUT', `unknown job kind ${old.kind}`);
+    // The stored parameters are checked again: the row may be from an older version.
+    const clean = handler.validate(old.params);
+    const newId = this.c.db
+      .transaction(() => {
+        const n = this.insert(old.kind, clean, old.maxAttempts, id);
+        this.c.audit.append({ action: 'job.retry', params: { jobId: n, retryOf: id, kind: old.kind, previousState: old.state, params: clean } });
+        return n;
+      })
+      .immediate();
+    const job = getJob(this.c, newId);
+    this.emit('changed', job);
+    this.pump();
+    return job;
+  }
+
+  private insert(kind: string, params: Record<string, unknown>, maxAttempts: number, retryOf: number | null): number {
+    const id = Number(
+      this.c.db
+        .prepare(`INSERT INTO jobs (kind, state, params_json, max_attempts, created_at, owner, retry_of) VALUES (?, 'queued', ?, ?, ?, ?, ?)`)
+        .run(kind, canonicalJson(params), maxAttempts, new Date().toISOString(), THIS_RUNNER, retryOf).lastInsertRowid,
+    );
+    this.own.add(id);
+    return id;
   }
 
   list(): Job[] {
@@ -257,18 +342,27 @@ export class JobQueue<R extends JobRegistry<R> = AppJobs> extends EventEmitter<J
     return Object.prototype.hasOwnProperty.call(this.handlers, kind) ? (this.handlers as unknown as Record<string, JobHandler>)[kind] : undefined;
   }
 
-  /** Start queued jobs (also those recovered from a crash). */
+  /** Start queued jobs (never abandoned ones). */
   start(): void {
     this.stopped = false;
     this.pump();
   }
 
-  /** Stop taking jobs and cancel the running ones (closing the case). Running jobs return to the queue. */
+  /**
+   * Stop taking jobs and cancel the running ones (closing the case). Nothing this process started or queued runs
+   * later unasked: a job interrupted by the close, and a job of this process still waiting in the queue, end
+   * `abandoned` (audited, with the reason) and can be retried in one step — the same rule as for a process that
+   * was killed. Their partial work was never committed.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     const waits = [...this.running.keys()].map((id) => this.waitFor(id));
     for (const ac of this.running.values()) ac.abort('shutdown');
     await Promise.all(waits);
+    // (The case may already be closed: then its queued jobs stay this process's, and are abandoned once it ends.)
+    if (this.c.readonly || !this.c.db.open) return;
+    const waiting = this.c.db.prepare(`SELECT id FROM jobs WHERE state = 'queued' AND owner = ?`).all(THIS_RUNNER) as { id: number }[];
+    for (const { id } of waiting) this.finish(id, 'abandoned', closedError(id, 'before it started'));
   }
 
   private pump(): void {
@@ -277,12 +371,13 @@ export class JobQueue<R extends JobRegistry<R> = AppJobs> extends EventEmitter<J
     try {
       const limit = this.opts.concurrency ?? 1;
       const own = this.opts.scope === 'own';
-      const next = this.c.db.prepare(`SELECT id FROM jobs WHERE state = 'queued' AND id > ? ORDER BY id LIMIT 1`);
+      // Another live process's queued jobs are its own (it runs them and waits for them).
+      const next = this.c.db.prepare(`SELECT id FROM jobs WHERE state = 'queued' AND id > ? AND (owner IS NULL OR owner = ?) ORDER BY id LIMIT 1`);
       // The claim is atomic: of two processes that see the same queued row, one update changes it.
       const claim = this.c.db.prepare(`UPDATE jobs SET state = 'running', runner = ?, attempts = attempts + 1, started_at = ?, last_error = NULL WHERE id = ? AND state = 'queued'`);
       let after = 0;
       while (this.running.size < limit) {
-        const row = next.get(after) as { id: number } | undefined;
+        const row = next.get(after, THIS_RUNNER) as { id: number } | undefined;
         if (!row) break;
         after = row.id;
         if (own && !this.own.has(row.id)) continue;
@@ -347,7 +442,7 @@ export class JobQueue<R extends JobRegistry<R> = AppJobs> extends EventEmitter<J
       if (committed) {
         // The results are in; a late error (e.g. in a progress callback) does not undo them.
       } else if (ac.signal.aborted && ac.signal.reason === 'shutdown') {
-        this.c.db.prepare(`UPDATE jobs SET state = 'queued', runner = NULL, attempts = max(0, attempts - 1) WHERE id = ?`).run(job.id);
+        if (this.c.db.open && !this.c.readonly) this.finish(job.id, 'abandoned', closedError(job.id, 'while it ran'));
       } else if (info.code === 'CANCELLED' || ac.signal.aborted) {
         this.finish(job.id, 'cancelled', null);
       } else if (RETRYABLE.has(info.code) && job.attempts < job.maxAttempts) {
@@ -362,12 +457,12 @@ export class JobQueue<R extends JobRegistry<R> = AppJobs> extends EventEmitter<J
     }
   }
 
-  private finish(id: number, state: 'failed' | 'cancelled', error: ErrorInfo | null): void {
+  private finish(id: number, state: 'failed' | 'cancelled' | 'abandoned', error: ErrorInfo | null): void {
     this.c.db.transaction(() => {
       this.c.db.prepare('UPDATE jobs SET state = ?, finished_at = ?, last_error = ? WHERE id = ?').run(state, new Date().toISOString(), error ? JSON.stringify(error) : null, id);
       const job = getJob(this.c, id);
       this.c.audit.append({ action: `job.${state}`, params: { jobId: id, kind: job.kind, attempts: job.attempts, ...(error ? { error: error.message, code: error.code } : {}), params: job.params } });
     }).immediate();
-    if (state === 'cancelled') this.emit('changed', getJob(this.c, id));
+    if (state !== 'failed') this.emit('changed', getJob(this.c, id));
   }
 }

@@ -14,11 +14,16 @@ export type ErrorCode =
   | 'CASE_EXISTS'
   | 'CASE_TOO_NEW' // database written by a newer Sightline
   | 'CASE_LOCKED' // another process holds the case
+  | 'CASE_MISMATCH' // case.db does not belong to the folder it is in (databases of two cases swapped)
+  | 'EVIDENCE_MISSING' // a recorded evidence file is not in the case's evidence/ folder
+  | 'EVIDENCE_ALTERED' // a stored evidence file no longer matches its recorded hash or frame index
+  | 'SOURCE_CHANGED' // the file being imported changed while it was read
   | 'NOT_FOUND' // an id that is not in the case
   | 'DISK_FULL'
   | 'PERMISSION_DENIED'
   | 'CANCELLED'
   | 'TOOL_FAILED' // ffmpeg/ffprobe or a worker failed for a reason of its own
+  | 'ABANDONED' // the process running a job ended (killed, crashed) before it finished
   | 'MODEL_INVALID'
   | 'AUDIT_BROKEN'
   | 'INTERNAL';

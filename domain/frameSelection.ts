@@ -26,6 +26,8 @@ export interface SelectableDetection {
 export interface SelectionRule {
   readonly name: 'best-spread';
   readonly minRelativeQuality: number;
+  /** N, as recorded with a selection made by the rule ("best 8"). */
+  readonly n?: number;
 }
 
 export const DEFAULT_SELECTION_RULE: SelectionRule = Object.freeze({ name: 'best-spread', minRelativeQuality: 0.5 });

@@ -85,3 +85,67 @@ export const JITTERS: ReadonlyArray<{ dx: number; dy: number; rotDeg: number; sc
   { dx: 0, dy: 0, rotDeg: 0, scale: 1.1 },
   { dx: 0, dy: 0, rotDeg: 0, scale: 0.9 },
 ]);
+
+// ───────────────────────────── what the guard's verdict means, in words ─────────────────────────────
+
+/**
+ * What a pass means, exactly. The guard compares a result with the frame it was made from: similarity is
+ * measured against its own source, so a pass says the enhancement did not move the face towards someone else —
+ * nothing about who the person is (on held-out faces every result scored ≥ 0.84 against its source, and 5 of 39
+ * passing 32 px fusions were of faces a gallery search then put on the wrong person).
+ */
+export const GUARD_PASS_MEANING =
+  'A pass means only: no identity drift from the source frame (the result still looks like the same person as the footage it was made from) and quality above the case threshold. It does not confirm who the person is, and it does not validate an AI-restored face.';
+
+/**
+ * Below this effective face width (real detail in footage pixels, effectiveResolution.ts) a source is "too poor
+ * to enhance": the ORL identification study starts at 20 px faces (rank-1 40 % before, 67 % after fusion), and
+ * nothing smaller was ever shown to identify; an enhancement of it is stored, labelled so, never presented as a face.
+ */
+export const DEFAULT_MIN_EFFECTIVE_FACE_WIDTH = 16;
+
+export type GuardOutcome = 'too-poor' | 'drift' | 'low-quality' | 'no-drift';
+
+export interface GuardNumbers {
+  readonly verdict: 'pass' | 'fail';
+  readonly similarity: number;
+  readonly quality: { readonly value: number };
+  readonly thresholds: GuardThresholds;
+  readonly sourceDetail?: { readonly tooPoor: boolean; readonly effectiveFaceWidth: number; readonly minEffectiveFaceWidth: number | null };
+}
+
+/** Which one thing to say first: a too-poor source, then identity drift, then low quality; else no drift. */
+export function guardOutcome(g: GuardNumbers): GuardOutcome {
+  if (g.sourceDetail?.tooPoor) return 'too-poor';
+  if (!(g.similarity > g.thresholds.minSimilarity)) return 'drift';
+  if (!(g.quality.value > g.thresholds.minQuality)) return 'low-quality';
+  return 'no-drift';
+}
+
+/** Short badge text: a drift check, never "pass" of an image. */
+export const GUARD_BADGE: Readonly<Record<GuardOutcome, string>> = Object.freeze({
+  'too-poor': '⚠ Too poor to enhance',
+  drift: '⚠ Identity drift',
+  'low-quality': '⚠ Too low quality to identify',
+  'no-drift': 'No identity drift detected',
+});
+
+/** One sentence stating the outcome with its numbers (CLI, Compare view, report). */
+export function guardHeadline(g: GuardNumbers): string {
+  const sim = `identity similarity ${g.similarity.toFixed(3)} to its source; ≤ ${g.thresholds.minSimilarity} would be drift`;
+  const outcome = guardOutcome(g);
+  switch (outcome) {
+    case 'too-poor':
+      return `Too poor to enhance: the source face carries ~${g.sourceDetail!.effectiveFaceWidth.toFixed(0)} px of real detail (needs ≥ ${g.sourceDetail!.minEffectiveFaceWidth ?? DEFAULT_MIN_EFFECTIVE_FACE_WIDTH} px); kept for the record, not a usable image of the face`;
+    case 'drift':
+      return `Identity drift: ${sim} — the result may show a different person than the footage; not a usable image of the face`;
+    case 'low-quality':
+      return `No identity drift detected (${sim}), but quality ${g.quality.value.toFixed(3)} ≤ ${g.thresholds.minQuality}: too low to identify from`;
+    case 'no-drift':
+      return `No identity drift detected (${sim}); quality ${g.quality.value.toFixed(3)} > ${g.thresholds.minQuality}`;
+    default: {
+      const never: never = outcome;
+      return never;
+    }
+  }
+}

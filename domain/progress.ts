@@ -6,6 +6,8 @@ export interface Progress {
   readonly total: number;
   /** Unit of current/total, for display: 'bytes', 'frames'. */
   readonly unit?: string;
+  /** What the work has produced so far, in words (e.g. "212 faces in 9 tracks so far"), for the bar's caption. */
+  readonly detail?: string;
 }
 
 export type ProgressFn = (p: Progress) => void;

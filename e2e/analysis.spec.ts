@@ -69,6 +69,31 @@ test('analyse a clip: progress, boxes on the frame, tracks with best frames', as
   await expect(overlay).toHaveAttribute('data-frame-index', String(best));
   await expect(overlay.locator('.face-box.selected')).toHaveAttribute('data-track', (await second.getAttribute('data-track'))!);
 
+  // The tracks are lanes along the timeline; clicking one shows its best frame too.
+  const lanes = page.getByTestId('track-lane');
+  await expect(lanes).toHaveCount(2);
+  await lanes.first().click();
+  await expectFrame(app, Number(await tracks.first().getAttribute('data-best-frame')));
+
+  // Playback: Space plays every frame in order, Space pauses; the label always names the frame on screen.
+  await page.getByTestId('play-speed').selectOption('4');
+  await page.getByTestId('frame-input').focus();
+  await page.getByTestId('frame-input').press('Escape');
+  await page.keyboard.press('Home');
+  await expectFrame(app, 0);
+  await page.keyboard.press(' ');
+  await expect(page.getByTestId('play-button')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('frame-index')).not.toHaveText('0');
+  await page.keyboard.press(' ');
+  await expect(page.getByTestId('play-button')).toHaveAttribute('aria-pressed', 'false');
+  const stopped = await page.getByTestId('frame-index').textContent();
+  await expect(page.getByTestId('frame-image')).toHaveAttribute('data-frame-index', stopped!);
+
+  // The file's MD5 and the frame's full pixel MD5, on demand.
+  await page.getByTestId('hashes-toggle').click();
+  await expect(page.getByTestId('file-md5')).toHaveText(/^[0-9a-f]{32}$/);
+  await expect(page.getByTestId('pixel-md5')).toHaveText(/^[0-9a-f]{32}$/);
+
   // The toggle (and B) hides and shows the boxes.
   await panel.getByTestId('boxes-toggle').click();
   await expect(overlay).toHaveCount(0);

@@ -1,5 +1,11 @@
-/** The jobs panel: a queued import can be cancelled; the running one goes on; both end in the audit log. */
+/**
+ * The jobs panel: a queued import can be cancelled; the running one goes on; both end in the audit log. A job whose
+ * process was killed shows as abandoned and runs again only when the investigator clicks Retry.
+ */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { makeClip } from '../testing/synth';
 import { expect, test } from './fixtures';
 import { createCase, importFiles, jobRow } from './steps';
@@ -37,4 +43,33 @@ test('cancel a queued import from the jobs panel', async ({ app, media }) => {
   await page.getByRole('button', { name: 'Audit', exact: true }).click();
   await expect(page.getByTestId('audit-row').filter({ has: page.locator('td', { hasText: /^job\.cancelled$/ }) })).toHaveCount(1);
   await expect(page.getByTestId('chain-status')).toHaveAttribute('data-ok', 'true');
+});
+
+test('a job whose process was killed shows abandoned and runs again only on Retry', async ({ app, media }) => {
+  const { page } = app;
+  const caseDir = await createCase(app, { caseNumber: '2026-01101', title: 'Killed', examiner: 'DC J. Rivera', agency: '' });
+  type Bridge = { sightline: { invoke(channel: string, input: unknown): Promise<unknown> } };
+  await page.evaluate(() => (globalThis as unknown as Bridge).sightline.invoke('case:close', {}));
+  // What `kill -9` of a CLI importing into this case leaves: a job running under a process that is gone.
+  const dead = `${spawnSync(process.execPath, ['-e', '']).pid}@${os.hostname()}`;
+  const db = new Database(path.join(caseDir, 'case.db'));
+  db.prepare(`INSERT INTO jobs (kind, state, params_json, attempts, runner, created_at, started_at) VALUES ('import', 'running', ?, 1, ?, 'x', 'x')`).run(JSON.stringify({ path: media.clipA, allowDamaged: false }), dead);
+  db.close();
+  await page.evaluate((dir) => (globalThis as unknown as Bridge).sightline.invoke('case:open', { dir }), caseDir);
+
+  const abandoned = page.getByTestId('job').filter({ has: page.locator('.job-title', { hasText: path.basename(media.clipA) }) }).filter({ hasNotText: 'retry of' });
+  await expect(abandoned).toHaveAttribute('data-state', 'abandoned');
+  await expect(abandoned).toContainText('Abandoned');
+  await expect(abandoned.getByRole('alert')).toContainText('ended before it finished');
+  await expect(page.getByRole('region', { name: 'Evidence' })).toContainText('No evidence yet');
+
+  await abandoned.getByRole('button', { name: 'Retry' }).click();
+  const retried = page.getByTestId('job').filter({ hasText: 'retry of #1' });
+  await expect(retried).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
+  await expect(abandoned).toHaveAttribute('data-state', 'abandoned');
+  await expect(page.getByRole('table', { name: 'Evidence' }).getByTestId('evidence-row')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Audit', exact: true }).click();
+  for (const action of ['job.abandoned', 'job.retry']) {
+    await expect(page.getByTestId('audit-row').filter({ has: page.locator('td', { hasText: new RegExp(`^${action.replace('.', '\\.')}$`) }) })).toHaveCount(1);
+  }
 });

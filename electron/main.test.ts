@@ -125,9 +125,19 @@ describe('electron/main.ts', () => {
     const r = await media(new Request('sightline-media://case/derived/x.png'));
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('image/png');
+    expect(r.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     for (const bad of ['sightline-media://case/case.db', 'sightline-media://case/derived/%2e%2e/case.db', 'sightline-media://other/derived/x.png']) {
       expect((await media(new Request(bad))).status, bad).toBe(404);
     }
+    // Active content planted in a received case is never served; exports are downloads.
+    fs.writeFileSync(path.join(caseDir, 'exports', 'evil.html'), '<script>alert(1)</script>');
+    fs.writeFileSync(path.join(caseDir, 'exports', 'evil.svg'), '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>');
+    fs.writeFileSync(path.join(caseDir, 'exports', 'audit.csv'), 'seq,action\n');
+    for (const planted of ['evil.html', 'evil.svg']) expect((await media(new Request(`sightline-media://case/exports/${planted}`))).status, planted).toBe(403);
+    const csv = await media(new Request('sightline-media://case/exports/audit.csv'));
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="audit\.csv"/);
     await invoke(w.mainFrame, 'case:close', {});
   });
 

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { APP_ROOT } from '../platform/appInfo';
 import { AppService, type Shell } from '../app/service/appService';
 import { APP_HOST, APP_SCHEME, IPC_EVENT, IPC_INVOKE, MEDIA_HOST, MEDIA_SCHEME } from '../app/contract/transport';
-import { contentSecurityPolicy, mimeType, resolveStaticFile, securityHeaders } from '../app/shell/webPolicy';
+import { contentSecurityPolicy, mediaHeaders, mimeType, resolveStaticFile, securityHeaders } from '../app/shell/webPolicy';
 import { setWorkerSpawner, type WorkerSpawner } from '../workers/pool';
 
 const RENDERER_DIR = path.join(APP_ROOT, 'renderer', 'dist');
@@ -112,8 +112,11 @@ function registerProtocols(): void {
     const u = new URL(req.url);
     const abs = u.host === MEDIA_HOST && service ? service.resolveMedia(u.pathname.replace(/^\/+/, '')) : null;
     if (!abs) return new Response('Not found', { status: 404 });
+    // Images inline, exports as downloads, never a page (HTML, SVG): the same policy as the browser shell.
+    const policy = mediaHeaders(abs);
+    if (!policy) return new Response('This kind of file is not served', { status: 403 });
     const res = await net.fetch(pathToFileURL(abs).toString());
-    return new Response(res.body, { headers: { 'Content-Type': mimeType(abs), 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' } });
+    return new Response(res.body, { headers: { ...policy, 'Cache-Control': 'no-store' } });
   });
 }
 

@@ -189,12 +189,13 @@ export async function degradeSequence(hr: Image, options: Partial<DegradeParams>
 }
 
 /**
- * The ffmpeg binary: $SIGHTLINE_FFMPEG if set (the app's convention), else the one @ffmpeg-installer ships.
- * Only test sequences are made here, so the packaged-app lookup of platform/tools.ts is not needed.
+ * The ffmpeg binary: $SIGHTLINE_FFMPEG if set to a path (the app's convention), else the one @ffmpeg-installer
+ * ships — deliberately not the system one the app prefers: these are test sequences whose measured numbers
+ * (workers/enhance/README.md) depend on the encoder's version, so they are made by one fixed build.
  */
 export function ffmpegPath(): string {
   const fromEnv = process.env.SIGHTLINE_FFMPEG;
-  if (fromEnv) return fromEnv;
+  if (fromEnv && fromEnv !== 'bundled') return fromEnv;
   const mod = require('@ffmpeg-installer/ffmpeg') as { path: string };
   return mod.path;
 }

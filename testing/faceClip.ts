@@ -25,6 +25,9 @@ export interface MovingFace {
   readonly start: readonly [number, number];
   /** Pixels per frame. */
   readonly velocity: readonly [number, number];
+  /** Frames [from, to) in which the face is in the picture (default: all); its position still counts from frame 0. */
+  readonly from?: number;
+  readonly to?: number;
 }
 
 export interface FaceClipSpec {
@@ -38,6 +41,22 @@ export interface FaceClipSpec {
   /** Std of the per-frame luma noise added before encoding (grey levels). */
   readonly noise?: number;
   readonly seed?: number;
+  /**
+   * Hard cuts: from frame `from` on, the static scene is the one drawn with `seed` (a different place), and
+   * `pan` px/frame moves the camera over it (default 0: a still camera).
+   */
+  readonly scenes?: ReadonlyArray<{ readonly from: number; readonly seed: number; readonly pan?: readonly [number, number] }>;
+  /** Camera motion over the first scene, px/frame (a pan: every pixel changes, so motion gating cannot help). */
+  readonly pan?: readonly [number, number];
+  /** Extra sprites drawn like faces but not faces (e.g. a hand), with their own motion; not in `truth`. */
+  readonly props?: ReadonlyArray<{ readonly image: (frame: number) => RgbaSprite; readonly at: (frame: number) => { x: number; y: number } }>;
+}
+
+/** An RGBA image (0..255, row-major) drawn over the scene with its alpha. */
+export interface RgbaSprite {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
 }
 
 export interface FaceClip {
@@ -84,7 +103,24 @@ export async function makeFaceClip(spec: FaceClipSpec): Promise<FaceClip> {
   const { width = 1920, height = 1080, fps = 24, crf = 32, noise = 3, seed = 7 } = spec;
   const dir = fs.mkdtempSync(path.join(path.dirname(spec.out), '.faceclip-'));
   try {
-    const bg = background(width, height, seed);
+    // Scenes are drawn larger than the frame when the camera pans, so the view never runs off the picture.
+    const scenes = [{ from: 0, seed, pan: spec.pan ?? ([0, 0] as const) }, ...(spec.scenes ?? []).map((s) => ({ from: s.from, seed: s.seed, pan: s.pan ?? ([0, 0] as const) }))].sort((a, b) => a.from - b.from);
+    const reach = (p: readonly [number, number]): [number, number] => [Math.ceil(Math.abs(p[0]) * spec.frames), Math.ceil(Math.abs(p[1]) * spec.frames)];
+    const drawn = scenes.map((s) => {
+      const [rx, ry] = reach(s.pan);
+      return { ...s, w: width + rx, h: height + ry, bg: background(width + rx, height + ry, s.seed) };
+    });
+    const view = (i: number): Uint8Array => {
+      let sc = drawn[0]!;
+      for (const d of drawn) if (i >= d.from) sc = d;
+      const t = i - sc.from;
+      const ox = sc.pan[0] >= 0 ? Math.round(sc.pan[0] * t) : sc.w - width - Math.round(-sc.pan[0] * t);
+      const oy = sc.pan[1] >= 0 ? Math.round(sc.pan[1] * t) : sc.h - height - Math.round(-sc.pan[1] * t);
+      if (sc.w === width && sc.h === height) return sc.bg;
+      const out = new Uint8Array(width * height * 3);
+      for (let y = 0; y < height; y++) out.set(sc.bg.subarray(((oy + y) * sc.w + ox) * 3, ((oy + y) * sc.w + ox + width) * 3), y * width * 3);
+      return out;
+    };
     const sprites = await Promise.all(
       spec.faces.map(async (f) => {
         const meta = await sharp(f.portrait).metadata();
@@ -98,13 +134,30 @@ export async function makeFaceClip(spec: FaceClipSpec): Promise<FaceClip> {
     const truth: Array<Array<Box | null>> = [];
     const rng = createRng(seed + 1);
     for (let i = 0; i < spec.frames; i++) {
-      const frame = Buffer.from(bg);
+      const frame = Buffer.from(view(i));
       const row: Array<Box | null> = [];
+      for (const prop of spec.props ?? []) {
+        const { x, y } = prop.at(i);
+        const img = prop.image(i);
+        for (let v = 0; v < img.height; v++) {
+          const fy = Math.round(y) + v;
+          if (fy < 0 || fy >= height) continue;
+          for (let u = 0; u < img.width; u++) {
+            const fx = Math.round(x) + u;
+            if (fx < 0 || fx >= width) continue;
+            const si = (v * img.width + u) * 4;
+            const a = img.data[si + 3]! / 255;
+            if (a <= 0) continue;
+            const o = (fy * width + fx) * 3;
+            for (let k = 0; k < 3; k++) frame[o + k] = Math.round(img.data[si + k]! * a + frame[o + k]! * (1 - a));
+          }
+        }
+      }
       spec.faces.forEach((f, k) => {
         const s = sprites[k]!;
         const x0 = Math.round(f.start[0] + f.velocity[0] * i);
         const y0 = Math.round(f.start[1] + f.velocity[1] * i);
-        if (x0 + s.w <= 0 || y0 + s.h <= 0 || x0 >= width || y0 >= height) {
+        if (x0 + s.w <= 0 || y0 + s.h <= 0 || x0 >= width || y0 >= height || i < (f.from ?? 0) || i >= (f.to ?? Infinity)) {
           row.push(null);
           return;
         }

@@ -89,7 +89,12 @@ export async function makeProbe(face: ReferenceFace, faceWidth: number, degrade:
     const lm = toLandmarks5(pts!);
     const truth = mapLandmarks(trueLandmarks, (p) => applyAffine(t, p));
     for (let j = 0; j < 5; j++) err += (lm[j]![0] - truth[j]![0]) ** 2 + (lm[j]![1] - truth[j]![1]) ** 2;
-    crops.push({ frame: i * seq.params.stride, image: seq.frames[i]!, landmarks: lm, origin: [0, 0] });
+    // The frame's box as a detector would give it: centred where its landmarks are (not the true box, which would
+    // hand the 'box' initial transforms the true motion), the reference's size (the sequences have no scale change).
+    const lc: Point = [lm.reduce((a, q) => a + q[0], 0) / 5, lm.reduce((a, q) => a + q[1], 0) / 5];
+    const rc0: Point = [trueLandmarks.reduce((a, q) => a + q[0], 0) / 5, trueLandmarks.reduce((a, q) => a + q[1], 0) / 5];
+    const detBox: Box = { x: box.x + lc[0] - rc0[0], y: box.y + lc[1] - rc0[1], w: box.w, h: box.h };
+    crops.push({ frame: i * seq.params.stride, image: seq.frames[i]!, landmarks: lm, origin: [0, 0], box: detBox });
   }
   return {
     face,

@@ -18,6 +18,36 @@ describe('worker pool', () => {
     expect(seen.at(-1)).toBe(5);
   });
 
+  it('streams partial results in order, with back-pressure: the worker waits while the parent stores', async () => {
+    const got: number[] = [];
+    let storing = 0;
+    let maxStoring = 0;
+    const r = await pool.run('diag.stream', { batches: 12, size: 500 }, {
+      onPartial: async (data) => {
+        storing++;
+        maxStoring = Math.max(maxStoring, storing);
+        // A slow store: the worker must not run more than a few batches ahead of it.
+        await new Promise((res) => setTimeout(res, 20));
+        got.push((data as { batch: number }).batch);
+        storing--;
+      },
+    });
+    expect(r.sent).toBe(12);
+    // Every batch was stored, in order, before the task counted as done; never two stores at once.
+    expect(got).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(maxStoring).toBe(1);
+  });
+
+  it('fails a task whose streamed batch cannot be stored, and says why', async () => {
+    const p = pool.run('diag.stream', { batches: 50, size: 10 }, {
+      onPartial: (data) => {
+        if ((data as { batch: number }).batch === 3) throw new Error('disk full');
+      },
+    });
+    await expect(p).rejects.toThrow(/disk full/);
+    await expect(pool.run('diag.ping', {})).resolves.toMatchObject({ threads: 1 });
+  });
+
   it('turns a task failure into a typed error', async () => {
     await expect(pool.run('diag.fail', { message: 'bad frame list' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: 'bad frame list' });
   });

@@ -69,6 +69,12 @@ export interface RunTaskOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
   readonly onLog?: (message: string, level: 'info' | 'warn') => void;
+  /**
+   * A batch of results streamed by the task (see protocol.ts). The batch is acknowledged to the worker once this
+   * returns (or its promise resolves), so the worker waits while the parent stores. Batches arrive in order; a
+   * throw fails the task.
+   */
+  readonly onPartial?: (data: unknown) => void | Promise<void>;
 }
 
 interface Slot {
@@ -86,6 +92,9 @@ interface PendingTask {
   resolve(v: unknown): void;
   reject(e: unknown): void;
   cancelTimer?: NodeJS.Timeout;
+  /** The chain of streamed batches being stored, in order. */
+  partials: Promise<void>;
+  partialError?: unknown;
 }
 
 export interface PoolOptions {
@@ -118,7 +127,7 @@ export class WorkerPool {
     if (this.closed) return Promise.reject(new SightlineError('INTERNAL', 'the worker pool is closed'));
     if (opts.signal?.aborted) return Promise.reject(new SightlineError('CANCELLED', `${kind} cancelled`));
     return new Promise<TaskResult<K>>((resolve, reject) => {
-      const task: PendingTask = { id: this.nextId++, kind, params, opts, resolve: resolve as (v: unknown) => void, reject };
+      const task: PendingTask = { id: this.nextId++, kind, params, opts, resolve: resolve as (v: unknown) => void, reject, partials: Promise.resolve() };
       opts.signal?.addEventListener('abort', () => this.cancel(task), { once: true });
       this.queue.push(task);
       this.dispatch();
@@ -184,11 +193,33 @@ export class WorkerPool {
         case 'log':
           task.opts.onLog?.(m.message, m.level);
           break;
+        case 'partial': {
+          // In order: each batch waits for the one before it to be stored, then is acknowledged.
+          const seq = m.seq;
+          task.partials = task.partials.then(async () => {
+            if (slot.task !== task) return;
+            try {
+              await task.opts.onPartial?.(m.data);
+              slot.handle.send({ type: 'ack', taskId: task.id, seq });
+            } catch (e) {
+              task.partialError ??= e;
+              slot.handle.send({ type: 'cancel', taskId: task.id });
+            }
+          });
+          break;
+        }
         case 'done':
-          this.settle(slot, () => task.resolve(m.result));
+          // Every streamed batch is stored before the task counts as done.
+          void task.partials.then(() => {
+            if (slot.task !== task) return;
+            this.settle(slot, () => (task.partialError ? task.reject(task.partialError) : task.resolve(m.result)));
+          });
           break;
         case 'failed':
-          this.settle(slot, () => task.reject(fromErrorInfo(m.error)));
+          void task.partials.then(() => {
+            if (slot.task !== task) return;
+            this.settle(slot, () => task.reject(task.partialError ?? fromErrorInfo(m.error)));
+          });
           break;
       }
     });

@@ -25,10 +25,17 @@ function connect(): Port {
 
 const port = connect();
 const running = new Map<number, AbortController>();
+/** Unacknowledged partial batches of each running task, and who waits for one to be acknowledged. */
+const inFlight = new Map<number, { count: number; waiters: Array<() => void> }>();
+/** Batches a task may have unacknowledged before `partial` makes it wait. */
+const MAX_IN_FLIGHT = 4;
 
 async function run(taskId: number, kind: unknown, params: unknown): Promise<void> {
   const ac = new AbortController();
   running.set(taskId, ac);
+  const flow = { count: 0, waiters: [] as Array<() => void> };
+  inFlight.set(taskId, flow);
+  let seq = 0;
   try {
     if (!isTaskKind(kind)) throw new Error(`unknown task kind ${String(kind)}`);
     const fn: TaskFn = await TASKS[kind]();
@@ -43,12 +50,19 @@ async function run(taskId: number, kind: unknown, params: unknown): Promise<void
         port.send({ type: 'progress', taskId, stage, current, total, ...(unit ? { unit } : {}) });
       },
       log: (message, level = 'info') => port.send({ type: 'log', taskId, level, message }),
+      partial: async (data) => {
+        flow.count++;
+        port.send({ type: 'partial', taskId, seq: seq++, data });
+        while (flow.count >= MAX_IN_FLIGHT && !ac.signal.aborted) await new Promise<void>((r) => flow.waiters.push(r));
+      },
     });
     port.send({ type: 'done', taskId, result });
   } catch (e) {
     port.send({ type: 'failed', taskId, error: toErrorInfo(e) });
   } finally {
     running.delete(taskId);
+    inFlight.delete(taskId);
+    for (const w of flow.waiters.splice(0)) w();
   }
 }
 
@@ -57,9 +71,20 @@ port.onMessage((m) => {
     case 'run':
       void run(m.taskId, m.kind, m.params);
       break;
-    case 'cancel':
+    case 'cancel': {
       running.get(m.taskId)?.abort();
+      // A task waiting for acknowledgements must see the cancellation.
+      for (const w of inFlight.get(m.taskId)?.waiters.splice(0) ?? []) w();
       break;
+    }
+    case 'ack': {
+      const flow = inFlight.get(m.taskId);
+      if (flow) {
+        flow.count = Math.max(0, flow.count - 1);
+        for (const w of flow.waiters.splice(0)) w();
+      }
+      break;
+    }
     case 'shutdown':
       for (const ac of running.values()) ac.abort();
       setImmediate(() => process.exit(0));

@@ -12,7 +12,7 @@ export interface CliContext {
   /** Print a result: the object as JSON under --json, otherwise the human text. */
   print(value: unknown, human: string | (() => string)): void;
   /** Report progress (a bar on a terminal's stderr, nothing under --json unless --progress-json). */
-  progress(p: { stage: string; current: number; total: number; unit?: string }): void;
+  progress(p: { stage: string; current: number; total: number; unit?: string; detail?: string }): void;
   /** Clear the progress line. */
   progressDone(): void;
 }

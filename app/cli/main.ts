@@ -9,6 +9,7 @@ import type { CliContext, Command } from './command';
 import { COMMANDS } from './commands';
 
 import { EXIT } from './exitCodes';
+import { escapeTerminal, escapeTerminalText } from '../../platform/terminalText';
 
 const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   json: { type: 'boolean' },
@@ -46,10 +47,12 @@ function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefin
 
 class ProgressLine {
   private last = 0;
+  /** The last caption (e.g. "212 faces in 9 tracks so far"): reports carry it only now and then. */
+  private detail = '';
   private shown = false;
   constructor(private readonly enabled: boolean) {}
 
-  update(p: { stage: string; current: number; total: number; unit?: string }): void {
+  update(p: { stage: string; current: number; total: number; unit?: string; detail?: string }): void {
     if (!this.enabled) return;
     const now = Date.now();
     if (now - this.last < 100 && p.current < p.total) return;
@@ -58,13 +61,15 @@ class ProgressLine {
     const width = 30;
     const filled = Math.round(frac * width);
     const amount = p.unit === 'bytes' ? `${(p.current / 1048576).toFixed(1)}/${(p.total / 1048576).toFixed(1)} MiB` : `${p.current}/${p.total}${p.unit ? ` ${p.unit}` : ''}`;
-    process.stderr.write(`\r${p.stage.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${amount}\x1b[K`);
+    if (p.detail) this.detail = p.detail;
+    process.stderr.write(`\r${escapeTerminal(p.stage).padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${amount}${this.detail ? ` · ${escapeTerminal(this.detail)}` : ''}\x1b[K`);
     this.shown = true;
   }
 
   done(): void {
     if (this.shown) process.stderr.write('\r\x1b[K');
     this.shown = false;
+    this.detail = '';
   }
 }
 
@@ -91,7 +96,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     values = parsed.values as typeof values;
     positionals = parsed.positionals;
   } catch (e) {
-    fail(jsonWanted, 'INVALID_INPUT', `${(e as Error).message.split('\n')[0]}\n${usageOf(cmd)}`);
+    fail(jsonWanted, 'INVALID_INPUT', (e as Error).message.split('\n')[0]!, usageOf(cmd));
     return EXIT.usage;
   }
   if (values.help) {
@@ -100,7 +105,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
   const [min, max] = cmd.positionals ?? [0, 0];
   if (positionals.length < min || positionals.length > max) {
-    fail(jsonWanted, 'INVALID_INPUT', `${positionals.length < min ? 'missing arguments' : 'too many arguments'}\n${usageOf(cmd)}`);
+    fail(jsonWanted, 'INVALID_INPUT', positionals.length < min ? 'missing arguments' : 'too many arguments', usageOf(cmd));
     return EXIT.usage;
   }
 
@@ -115,7 +120,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     signal: abort.signal,
     print(value, human) {
       bar.done();
-      process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${typeof human === 'function' ? human() : human}\n`);
+      // Human text is escaped once more as a whole (names are escaped where they are interpolated, see `term`).
+      process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${escapeTerminalText(typeof human === 'function' ? human() : human)}\n`);
     },
     progress: (p) => bar.update(p),
     progressDone: () => bar.done(),
@@ -135,9 +141,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
 }
 
-function fail(json: boolean, code: string, message: string): void {
-  if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message: message.split('\n')[0] } })}\n`);
-  process.stderr.write(`sightline: ${message}\n`);
+/** One line on stderr (and the JSON error under --json); the message is escaped whole: it may quote a file name. */
+function fail(json: boolean, code: string, message: string, usage?: string): void {
+  if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
+  process.stderr.write(`sightline: ${escapeTerminal(message)}\n${usage ? `${escapeTerminal(usage)}\n` : ''}`);
 }
 
 if (require.main === module) {
@@ -146,7 +153,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`sightline: internal error: ${(e as Error).stack ?? String(e)}\n`);
+      process.stderr.write(`sightline: internal error: ${escapeTerminalText((e as Error).stack ?? String(e))}\n`);
       process.exitCode = EXIT.failed;
     },
   );

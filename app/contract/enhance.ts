@@ -20,6 +20,8 @@ export interface EnhancementView extends Enhancement {
     readonly contributions: ReadonlyArray<{ readonly frame: number; readonly media: MediaRef }>;
   };
   readonly replays: ReplayRecord[];
+  /** The track's ordinal in its run and its investigator-given name (null when unnamed). */
+  readonly track: { readonly ordinal: number; readonly name: string | null };
 }
 
 export interface SelectionPreview {
@@ -38,11 +40,20 @@ export const enhanceChannels = {
         trackId: Id,
         frames: z.array(FrameIndex).min(1).max(64).optional(),
         best: z.number().int().min(1).max(64).optional(),
+        /**
+         * How `frames` were chosen: "best N" (`{ rule: 'best-spread', n }`), possibly changed by hand since. The
+         * selection is recorded as method=best when the frames are still exactly the rule's, as manual (with
+         * the frames added and removed by hand) otherwise.
+         */
+        rule: z.object({ name: z.literal('best-spread'), n: z.number().int().min(1).max(64) }).strict().optional(),
         mode: z.enum(ENHANCE_MODES),
         scale: z.union([z.literal(2), z.literal(4)]).optional(),
+        /** A fusion with fewer registered frames than its minimum runs as a labelled single-frame deconvolution instead of being refused. */
+        singleFrame: z.boolean().optional(),
       })
       .strict()
-      .refine((i) => (i.frames === undefined) !== (i.best === undefined), { message: 'give frames or best, not both' }),
+      .refine((i) => (i.frames === undefined) !== (i.best === undefined), { message: 'give frames or best, not both' })
+      .refine((i) => i.rule === undefined || i.frames !== undefined, { message: 'a rule describes frames: give frames with it' }),
   ),
   /** Enhancements, newest first (of a track, of an evidence item, or all). */
   'enhance:list': channel<EnhancementView[]>()(z.object({ trackId: Id.optional(), evidenceId: Id.optional() }).strict()),

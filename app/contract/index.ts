@@ -21,6 +21,9 @@ import { frameChannels } from './frames';
 import { galleryChannels } from './gallery';
 import { identifyChannels } from './identify';
 import { jobChannels, type Job, type JobProgressEvent } from './jobs';
+import { trackNameChannels } from './trackNames';
+import { redactionChannels } from './redaction';
+import { reportChannels } from './report';
 
 export * from './analysis';
 export * from './app';
@@ -34,6 +37,9 @@ export * from './frames';
 export * from './gallery';
 export * from './identify';
 export * from './jobs';
+export * from './trackNames';
+export * from './redaction';
+export * from './report';
 export type { ErrorInfo };
 
 export const channels = {
@@ -48,6 +54,9 @@ export const channels = {
   ...enhanceChannels,
   ...galleryChannels,
   ...identifyChannels,
+  ...trackNameChannels,
+  ...redactionChannels,
+  ...reportChannels,
 } as const;
 
 export type Channels = typeof channels;

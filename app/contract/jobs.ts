@@ -8,4 +8,6 @@ export type { Job, JobProgressEvent, JobState };
 export const jobChannels = {
   'jobs:list': channel<Job[]>()(NoInput),
   'jobs:cancel': channel<Job>()(z.object({ jobId: Id }).strict()),
+  /** Queue an abandoned, failed or cancelled job again as a new job (audited); returns the new job. */
+  'jobs:retry': channel<Job>()(z.object({ jobId: Id }).strict()),
 } as const;

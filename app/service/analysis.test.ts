@@ -71,13 +71,17 @@ describe('analysis over the IPC service (analysis:start, tracks:list, faces:forF
     const [imp] = await call<Job[]>('evidence:import', { paths: [clip.file] });
     expect((await jobDone(imp!.id)).state).toBe('succeeded');
     const evidenceId = (await call<Evidence[]>('evidence:list', {}))[0]!.id;
-    expect(await call('tracks:list', { evidenceId })).toEqual({ run: null, tracks: [] });
+    expect(await call('tracks:list', { evidenceId })).toEqual({ run: null, tracks: [], relations: [], cuts: [] });
 
     const job = await call<Job>('analysis:start', { evidenceId });
     expect(job.kind).toBe('analyze');
     const done = await jobDone(job.id);
     expect(done.state).toBe('succeeded');
     expect(events.some((e) => e.event === 'jobs:progress' && (e.payload as { jobId: number; stage: string }).jobId === job.id)).toBe(true);
+    // While it ran, progress said what had been found so far; now nothing runs, so nothing is provisional.
+    const captions = events.filter((e) => e.event === 'jobs:progress' && (e.payload as { jobId: number }).jobId === job.id).map((e) => (e.payload as { detail?: string }).detail);
+    expect(captions.some((d) => /^\d+ faces in \d+ tracks? so far$/.test(d ?? ''))).toBe(true);
+    expect(await call('analysis:partial', { evidenceId })).toEqual({ jobId: null, detections: 0, tracks: [] });
 
     const list = await call<{ run: { id: number }; tracks: Array<{ id: number; bestFrame: number; best: Array<{ crop: string; frame: number }> }> }>('tracks:list', { evidenceId, best: 3 });
     expect(list.tracks).toHaveLength(1);
@@ -92,5 +96,6 @@ describe('analysis over the IPC service (analysis:start, tracks:list, faces:forF
     expect(await call<unknown[]>('analysis:runs', { evidenceId })).toHaveLength(1);
     const bad = await service.invoke('analysis:start', { evidenceId, step: 0 });
     expect(bad.ok).toBe(false);
+    expect((await service.invoke('analysis:start', { evidenceId, minScore: 2 })).ok).toBe(false);
   }, 300_000);
 });

@@ -25,6 +25,9 @@ import { frameHandlers } from './frames';
 import { galleryHandlers } from './gallery';
 import { identifyHandlers } from './identify';
 import { jobHandlers } from './jobs';
+import { trackNameHandlers } from './trackNames';
+import { redactionHandlers } from './redaction';
+import { reportHandlers } from './report';
 
 export type { Shell } from './context';
 
@@ -61,6 +64,9 @@ export class AppService {
       ...enhanceHandlers(s),
       ...galleryHandlers(s),
       ...identifyHandlers(s),
+      ...trackNameHandlers(s),
+      ...redactionHandlers(s),
+      ...reportHandlers(s),
     };
   }
 
@@ -116,7 +122,7 @@ export class AppService {
 
   private async adopt(handle: CaseHandle, reason: string): Promise<CaseSummary> {
     await this.closeCase();
-    const jobs = new JobQueue(handle, defaultJobHandlers(), { concurrency: 1 });
+    const jobs = new JobQueue(handle, defaultJobHandlers({ userDataDir: this.opts.shell.userDataDir }), { concurrency: 1 });
     jobs.on('changed', (j) => {
       this.opts.emit('jobs:changed', j);
       if (j.state === 'succeeded' && j.kind === 'import') this.opts.emit('case:changed', { reason: 'evidence', case: this.summary() });

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCase, openCase, type CaseHandle } from '../../core/case';
+import { listEvidence } from '../../core/evidence';
+import { checkAllEvidence } from '../../core/evidenceVerify';
 import type { caseChannels, RecentCase } from '../contract/case';
 import type { FeatureHandlers, ServiceContext } from './context';
 
@@ -15,7 +17,9 @@ export function caseHandlers(s: ServiceContext): FeatureHandlers<keyof typeof ca
     'case:open': async (i) => {
       const handle = openCase(i.dir, i.examiner ? { examiner: i.examiner } : {});
       remember(s, handle);
-      return s.adopt(handle, 'opened');
+      const summary = await s.adopt(handle, 'opened');
+      void verifyOnOpen(s, handle);
+      return summary;
     },
     'case:current': () => (s.hasCase() ? s.summary() : null),
     'case:close': async () => {
@@ -24,6 +28,22 @@ export function caseHandlers(s: ServiceContext): FeatureHandlers<keyof typeof ca
       return null;
     },
   };
+}
+
+/**
+ * Re-check the evidence files of a case just opened (cached by file identity: only changed files are hashed),
+ * in the background so a large case opens at once; jobs that read a file check it themselves first. The views
+ * learn the outcome from `case:changed` (reason 'evidence'): the evidence list shows altered or missing files.
+ */
+async function verifyOnOpen(s: ServiceContext, handle: CaseHandle): Promise<void> {
+  try {
+    const checks = await checkAllEvidence(handle, listEvidence(handle));
+    if (checks.some((c) => c.status !== 'intact') && s.hasCase() && s.requireCase().handle === handle) {
+      s.emit('case:changed', { reason: 'evidence', case: s.summary() });
+    }
+  } catch {
+    // The case was closed while its files were checked; the next open checks again.
+  }
 }
 
 function recentFile(s: ServiceContext): string {

@@ -1,9 +1,11 @@
 import { resolveEnhanceSettings } from '../../domain/enhance';
 import { getGuardSettings, setGuardThresholds } from '../../core/enhance/guardSettings';
-import { getEnhancement, listEnhancements, listReplays, planSelection, saveSelection, type Enhancement } from '../../core/enhance/records';
+import { getEnhancement, listEnhancements, listReplays, planSelection, selectForEnhancement, type Enhancement } from '../../core/enhance/records';
 import type { CaseHandle } from '../../core/case';
 import type { EnhancementView, enhanceChannels } from '../contract/enhance';
 import { derivedRef, type FeatureHandlers, type ServiceContext } from './context';
+import { getTrack } from '../../core/analysis/results';
+import { trackName } from '../../core/tracks/names';
 
 export function enhancementView(c: CaseHandle, e: Enhancement): EnhancementView {
   return {
@@ -17,6 +19,7 @@ export function enhancementView(c: CaseHandle, e: Enhancement): EnhancementView 
       contributions: (e.contributions ?? []).map((x) => ({ frame: x.frame, media: derivedRef(x.map.sha256) })),
     },
     replays: listReplays(c, e.id),
+    track: { ordinal: getTrack(c, e.trackId).track.ordinal, name: trackName(c, e.trackId) },
   };
 }
 
@@ -28,8 +31,9 @@ export function enhanceHandlers(s: ServiceContext): FeatureHandlers<keyof typeof
     },
     'enhance:start': (i) => {
       const { handle, jobs } = s.requireCase();
-      const settings = resolveEnhanceSettings({ mode: i.mode, ...(i.scale ? { scale: i.scale } : {}) });
-      const selection = saveSelection(handle, i.trackId, i.frames ? { frames: i.frames } : { best: i.best! });
+      const settings = resolveEnhanceSettings({ mode: i.mode, ...(i.scale ? { scale: i.scale } : {}), ...(i.singleFrame ? { fusion: { belowMinimum: 'single-frame' } } : {}) });
+      const request = i.frames ? { frames: i.frames, ...(i.rule ? { from: { best: i.rule.n } } : {}) } : { best: i.best! };
+      const selection = selectForEnhancement(handle, i.trackId, request, settings);
       return { selection, job: jobs.enqueue('enhance', { trackId: i.trackId, selectionId: selection.id, settings }) };
     },
     'enhance:list': (i) => {

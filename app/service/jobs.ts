@@ -5,5 +5,6 @@ export function jobHandlers(s: ServiceContext): FeatureHandlers<keyof typeof job
   return {
     'jobs:list': () => s.requireCase().jobs.list(),
     'jobs:cancel': (i) => s.requireCase().jobs.cancel(i.jobId),
+    'jobs:retry': (i) => s.requireCase().jobs.retry(i.jobId),
   };
 }

@@ -4,9 +4,11 @@
  * absent, and what the Playwright specs drive in Chromium.
  *
  * Who may talk to it: it listens on 127.0.0.1 only, on a random port; a random per-run token (printed in the
- * URL's fragment) is required for the socket and for every media file; the Host header must be the loopback
- * address (DNS rebinding), and the socket's Origin must be this server. Static renderer files need no token:
- * they are the app's public code and hold no case data.
+ * URL's fragment) is required for the socket, and for media files an HttpOnly, SameSite=Strict cookie that the
+ * page gets by showing the token once (POST /session): media URLs carry no secret. The Host header must be the
+ * loopback address (DNS rebinding), and the socket's and the session's Origin must be this server. Static
+ * renderer files need no token: they are the app's public code and hold no case data. Case files are served
+ * only as images or downloads, never as pages (webPolicy.ts mediaHeaders).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -17,8 +19,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { APP_ROOT } from '../../platform/appInfo';
 import { AppService } from '../service/appService';
 import type { EventName, Events } from '../contract';
-import type { ClientMessage, ServerMessage } from '../contract/transport';
-import { contentSecurityPolicy, mimeType, resolveStaticFile, securityHeaders } from './webPolicy';
+import { MAX_CALL_BYTES, MAX_MESSAGE_BYTES, TOKEN_HEADER, type ClientMessage, type ClientPart, type ServerMessage } from '../contract/transport';
+import { contentSecurityPolicy, mediaHeaders, mimeType, resolveStaticFile, securityHeaders } from './webPolicy';
 import { browserShell } from './browserShell';
 
 export interface HarnessOptions {
@@ -43,8 +45,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A call's input is bounded; frames never travel over the socket (they are media files). */
-const MAX_MESSAGE_BYTES = 1 << 20;
+/** Calls being received in parts, per connection, at most: a client cannot make the server hold unbounded text. */
+const MAX_PARTIAL_CALLS = 4;
+const MAX_PARTS = 1024;
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const dataDir = path.resolve(opts.dataDir);
@@ -74,11 +77,14 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const origin = `http://${host}`;
   const csp = contentSecurityPolicy({ connect: [`ws://${host}`] });
 
-  const tokenOk = (t: string | null): boolean => {
-    if (!t) return false;
-    const b = Buffer.from(t);
-    return b.length === tokenBytes.length && crypto.timingSafeEqual(b, tokenBytes);
-  };
+  const tokenOk = (t: string | null): boolean => secretEquals(t, tokenBytes);
+  // The media cookie holds a secret of its own (not the token), named per port: cookies ignore ports, and two
+  // shells on one machine must not overwrite each other's.
+  const mediaSecret = crypto.randomBytes(24).toString('base64url');
+  const mediaSecretBytes = Buffer.from(mediaSecret);
+  const mediaCookie = `sightline_media_${port}`;
+  const mediaAllowed = (req: http.IncomingMessage): boolean =>
+    secretEquals(cookieValue(req.headers.cookie, mediaCookie), mediaSecretBytes) || tokenOk(headerValue(req.headers[TOKEN_HEADER]));
 
   server.on('request', (req, res) => {
     const send = (status: number, body: string, headers: Record<string, string> = {}): void => {
@@ -86,19 +92,28 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (req.headers.host !== host) return send(421, 'wrong host');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed', { Allow: 'GET, HEAD' });
     const url = new URL(req.url ?? '/', origin);
 
+    // The page proves it holds the token once (a header, never a URL) and gets an HttpOnly cookie for media:
+    // media URLs carry no secret, and a script in a planted file could not read the cookie even if it ran.
+    if (url.pathname === '/session') {
+      if (req.method !== 'POST') return send(405, 'method not allowed', { Allow: 'POST' });
+      if (req.headers.origin !== origin || !tokenOk(headerValue(req.headers[TOKEN_HEADER]))) return send(403, 'forbidden');
+      return send(204, '', { 'Set-Cookie': `${mediaCookie}=${mediaSecret}; HttpOnly; SameSite=Strict; Path=/media/` });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed', { Allow: 'GET, HEAD' });
+
     if (url.pathname.startsWith('/media/')) {
-      if (!tokenOk(url.searchParams.get('token'))) return send(403, 'forbidden');
+      if (!mediaAllowed(req)) return send(403, 'forbidden');
       const file = service.resolveMedia(url.pathname.slice('/media/'.length));
       if (!file) return send(404, 'not found');
+      // Only images (shown inline) and exports (as downloads), never a page: see mediaHeaders.
+      const policy = mediaHeaders(file);
+      if (!policy) return send(403, 'this kind of file is not served');
       return streamFile(req, res, file, {
-        'Content-Type': mimeType(file),
+        ...policy,
         // Derived files are content-addressed (derived/<sha256>.png): the same URL is always the same bytes.
         'Cache-Control': url.pathname.startsWith('/media/derived/') ? 'private, max-age=31536000, immutable' : 'no-store',
-        'X-Content-Type-Options': 'nosniff',
-        'Cross-Origin-Resource-Policy': 'same-origin',
       });
     }
 
@@ -112,8 +127,15 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     return streamFile(req, res, file, { 'Content-Type': mimeType(file), 'Cache-Control': 'no-cache', ...securityHeaders(csp) });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  // ws's own cap is the hard one (a frame beyond it is never buffered); messages between the two caps are
+  // refused with a reason the client can show.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CALL_BYTES });
+  const log = (line: string): void => {
+    if (opts.verbose) process.stderr.write(`${line}\n`);
+  };
   server.on('upgrade', (req, socket, head) => {
+    // A client that resets the connection mid-handshake must not take the server down.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', origin);
     const refuse = (code: number, why: string): void => {
       socket.end(`HTTP/1.1 ${code} ${why}\r\nConnection: close\r\n\r\n`);
@@ -125,21 +147,68 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     if (!tokenOk(url.searchParams.get('token'))) return refuse(403, 'Forbidden');
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
-      ws.on('close', () => clients.delete(ws));
+      const partial = new Map<number, { parts: string[]; received: number; bytes: number }>();
+      ws.on('close', () => {
+        clients.delete(ws);
+        partial.clear();
+      });
+      // Protocol errors (a message over the cap, invalid UTF-8, an unmasked frame…) end this connection only:
+      // ws has already closed it with the matching code (1009, 1007, 1002); without this handler the error
+      // would be thrown and end the server, and every other connection with it.
+      ws.on('error', (e) => log(`bridge connection closed: ${e.message}`));
       ws.on('message', (data, isBinary) => {
         if (isBinary) return ws.close(1003, 'text only');
-        void handleMessage(ws, data.toString());
+        const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
+        if (bytes > MAX_MESSAGE_BYTES) return ws.close(1009, `message over ${MAX_MESSAGE_BYTES} bytes: send large calls in parts`);
+        const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+        let msg: unknown;
+        try {
+          msg = JSON.parse(text);
+        } catch {
+          return ws.close(1007, 'bad message');
+        }
+        if (isPart(msg)) return receivePart(ws, partial, msg);
+        void handleMessage(ws, msg);
       });
     });
   });
 
-  async function handleMessage(ws: WebSocket, text: string): Promise<void> {
-    let msg: ClientMessage;
-    try {
-      msg = JSON.parse(text) as ClientMessage;
-    } catch {
-      return ws.close(1007, 'bad message');
+  function isPart(m: unknown): m is ClientPart {
+    return typeof m === 'object' && m !== null && 'part' in m;
+  }
+
+  /** Collect the parts of a large call; run it when whole. Refusals answer the call, the connection stays. */
+  function receivePart(ws: WebSocket, partial: Map<number, { parts: string[]; received: number; bytes: number }>, p: ClientPart): void {
+    const bad = !Number.isSafeInteger(p.id) || !Number.isSafeInteger(p.parts) || !Number.isSafeInteger(p.part) || p.parts < 1 || p.part < 0 || p.part >= p.parts || typeof p.data !== 'string';
+    if (bad) return ws.close(1007, 'bad message');
+    const refuse = (message: string): void => {
+      partial.delete(p.id);
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: p.id, result: { ok: false, error: { code: 'INVALID_INPUT', message } } } satisfies ServerMessage));
+    };
+    let call = partial.get(p.id);
+    if (!call) {
+      if (partial.size >= MAX_PARTIAL_CALLS) return refuse(`too many calls sent in parts at once (at most ${MAX_PARTIAL_CALLS})`);
+      if (p.parts > MAX_PARTS) return refuse(`a call of ${p.parts} parts is more than the ${MAX_PARTS} parts accepted`);
+      partial.set(p.id, (call = { parts: new Array<string>(p.parts), received: 0, bytes: 0 }));
     }
+    if (call.parts.length !== p.parts || call.parts[p.part] !== undefined) return refuse('the parts of a call disagree');
+    call.parts[p.part] = p.data;
+    call.received++;
+    call.bytes += Buffer.byteLength(p.data);
+    if (call.bytes > MAX_CALL_BYTES) return refuse(`the call is over the ${MAX_CALL_BYTES >> 20} MiB limit`);
+    if (call.received < p.parts) return;
+    partial.delete(p.id);
+    let msg: unknown;
+    try {
+      msg = JSON.parse(call.parts.join(''));
+    } catch {
+      return refuse('the parts of the call do not form one message');
+    }
+    void handleMessage(ws, msg);
+  }
+
+  async function handleMessage(ws: WebSocket, raw: unknown): Promise<void> {
+    const msg = raw as ClientMessage;
     if (typeof msg !== 'object' || msg === null || !Number.isSafeInteger(msg.id) || typeof msg.channel !== 'string') return ws.close(1007, 'bad message');
     const t0 = performance.now();
     // AppService validates channel and input and never throws.
@@ -166,6 +235,24 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       await service.dispose();
     },
   };
+}
+
+function secretEquals(value: string | null, secret: Buffer): boolean {
+  if (!value) return false;
+  const b = Buffer.from(value);
+  return b.length === secret.length && crypto.timingSafeEqual(b, secret);
+}
+
+function headerValue(h: string | string[] | undefined): string | null {
+  return typeof h === 'string' ? h : null;
+}
+
+function cookieValue(header: string | undefined, name: string): string | null {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
 }
 
 function streamFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, headers: Record<string, string>): void {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../testing/tmp';
-import { contentSecurityPolicy, mimeType, resolveStaticFile } from './webPolicy';
+import { contentSecurityPolicy, mediaHeaders, mimeType, resolveStaticFile } from './webPolicy';
 
 const tmp = tempDir('webpolicy');
 afterAll(() => tmp.cleanup());
@@ -45,5 +45,14 @@ describe('mimeType', () => {
     expect(mimeType('a/B.PNG')).toBe('image/png');
     expect(mimeType('index.html')).toBe('text/html; charset=utf-8');
     expect(mimeType('x.unknown')).toBe('application/octet-stream');
+  });
+});
+
+describe('mediaHeaders', () => {
+  it('serves images inline and exports as downloads, each sandboxed and unsniffable; never pages or scripts', () => {
+    expect(mediaHeaders('/c/derived/ab.png')).toMatchObject({ 'Content-Type': 'image/png', 'Content-Security-Policy': "default-src 'none'; sandbox", 'X-Content-Type-Options': 'nosniff' });
+    expect(mediaHeaders('/c/derived/ab.png')!['Content-Disposition']).toBeUndefined();
+    expect(mediaHeaders('/c/exports/report "1".json')!['Content-Disposition']).toBe(`attachment; filename="report _1_.json"; filename*=UTF-8''report%20%221%22.json`);
+    for (const f of ['a.html', 'a.htm', 'a.svg', 'a.js', 'a.xhtml', 'a.xml', 'case.db', 'noext']) expect(mediaHeaders(`/c/exports/${f}`), f).toBeNull();
   });
 });

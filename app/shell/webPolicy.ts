@@ -96,3 +96,37 @@ export function resolveStaticFile(root: string, urlPath: string): string | null 
     return null;
   }
 }
+
+/** Case files shown in the views: images, served inline. */
+const MEDIA_INLINE: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
+/** Case files the investigator saves (exports): served only as downloads. */
+const MEDIA_DOWNLOAD: Record<string, string> = { '.json': 'application/json', '.csv': 'text/csv; charset=utf-8', '.pdf': 'application/pdf', '.txt': 'text/plain; charset=utf-8' };
+
+/** No script, no plugin, no fetch, a unique origin: even if a browser rendered a case file, it could do nothing. */
+export const MEDIA_CSP = "default-src 'none'; sandbox";
+
+/**
+ * How a file of the open case is served by either shell, or null when it is not served at all. A case may come
+ * from anyone (a received case, a planted file in exports/): HTML, SVG, scripts and unknown types are never
+ * served, exports are downloads (Content-Disposition: attachment), and every response forbids sniffing and
+ * carries a sandboxing CSP.
+ */
+export function mediaHeaders(file: string): Record<string, string> | null {
+  const ext = path.extname(file).toLowerCase();
+  const inline = MEDIA_INLINE[ext];
+  const download = MEDIA_DOWNLOAD[ext];
+  if (!inline && !download) return null;
+  const headers: Record<string, string> = {
+    'Content-Type': (inline ?? download)!,
+    'Content-Security-Policy': MEDIA_CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Referrer-Policy': 'no-referrer',
+  };
+  if (download) {
+    const name = path.basename(file);
+    const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+    headers['Content-Disposition'] = `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  }
+  return headers;
+}

@@ -2,7 +2,8 @@
  * Footage analysis end to end: the `analyze` job through a real worker process, real ffmpeg and the real face
  * models, on clips made here from real face photographs (ORL) pasted into a textured 1920×1080 scene at 24,
  * 40 and 96 px face width, moving, H.264 at CRF 32. Recall by face size is printed; each face must give one
- * track. Then the failure paths: a worker SIGKILLed mid-job, and Cancel (within one second, ffmpeg child gone).
+ * track. Then the failure paths: a worker SIGKILLed mid-job, and Cancel (cooperative: the worker stops at its next
+ * check and survives, the decoder's ffmpeg child is gone; how fast is measured by `npm run bench -- analysis`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { defaultJobHandlers } from '../jobKinds';
 import { JobQueue, type Job } from '../jobs';
 import { tempDir } from '../../testing/tmp';
 import { facesForFrame, listRuns, listTracks, trackDetections, verifyRunDigest } from './results';
+import { DETECTION_DEFAULTS } from '../../domain/analysis';
 
 
 /** Child processes of `pid` by command name (Linux /proc), to prove the decoder's ffmpeg is gone. */
@@ -192,10 +194,10 @@ describe('footage analysis on real faces (ORL, 1080p H.264 CRF 32)', () => {
 
     // The audit entry names the evidence, the three models by hash, the settings and the results digest.
     const entry = c.audit.list({ action: 'analysis.run' }).at(-1)!;
-    expect(entry.inputs.map((i) => i.role)).toEqual(['evidence', 'model', 'model', 'model']);
+    expect(entry.inputs.map((i) => i.role)).toEqual(['evidence', 'model', 'model', 'model', 'model']);
     expect(entry.inputs[0]!.sha256).toBe(hdEvidence.sha256);
     expect(entry.outputs.find((o) => o.role === 'analysis-results')!.sha256).toBe(run!.resultsSha256);
-    expect(entry.params).toMatchObject({ evidenceId: hdEvidence.id, runId: run!.id, settings: { step: 1, detector: { minScore: 0.4 } } });
+    expect(entry.params).toMatchObject({ evidenceId: hdEvidence.id, runId: run!.id, settings: { step: 1, detector: { minScore: DETECTION_DEFAULTS.minScore } } });
     expect(verifyRunDigest(c, run!.id).ok).toBe(true);
     expect(c.audit.verify().ok).toBe(true);
     // Results are immutable rows.
@@ -237,7 +239,7 @@ describe('footage analysis on real faces (ORL, 1080p H.264 CRF 32)', () => {
     const detectionsBefore = (c.db.prepare('SELECT count(*) AS n FROM face_detections').get() as { n: number }).n;
     const kill = async (job: Job): Promise<void> => {
       await progressWhere(q, job.id, (cur, stage) => stage === 'analyse' && cur >= 2);
-      const pid = pool.pidRunning('analyze')!;
+      const pid = pool.pidRunning('analyze.segment')!;
       expect(pid).toBeGreaterThan(0);
       process.kill(pid, 'SIGKILL');
       // Mid-job nothing of the run is visible.
@@ -249,7 +251,7 @@ describe('footage analysis on real faces (ORL, 1080p H.264 CRF 32)', () => {
     await kill(once);
     const failed = await q.waitFor(once.id);
     expect(failed.state).toBe('failed');
-    expect(failed.lastError).toMatchObject({ code: 'TOOL_FAILED', message: expect.stringMatching(/died during analyze \(SIGKILL\)/) });
+    expect(failed.lastError).toMatchObject({ code: 'TOOL_FAILED', message: expect.stringMatching(/died during analyze\.segment \(SIGKILL\)/) });
     expect(listRuns(c, small.id)).toHaveLength(runsBefore);
     expect((c.db.prepare('SELECT count(*) AS n FROM face_detections').get() as { n: number }).n).toBe(detectionsBefore);
 
@@ -263,11 +265,12 @@ describe('footage analysis on real faces (ORL, 1080p H.264 CRF 32)', () => {
     expect(c.audit.verify().ok).toBe(true);
   }, 300_000);
 
-  it('cancels within one second and kills the decoder ffmpeg', async () => {
+  it('cancels cooperatively: the worker stops and survives, and the decoder ffmpeg is killed', async () => {
     const runsBefore = listRuns(c, hdEvidence.id).length;
+    const crashesBefore = pool.crashes;
     const job = q.enqueue('analyze', { evidenceId: hdEvidence.id });
     await progressWhere(q, job.id, (cur, stage) => stage === 'analyse' && cur >= 1);
-    const worker = pool.pidRunning('analyze')!;
+    const worker = pool.pidRunning('analyze.segment')!;
     const ffmpeg = childPids(worker, 'ffmpeg');
     if (process.platform === 'linux') expect(ffmpeg).toHaveLength(1);
     const t0 = performance.now();
@@ -276,7 +279,8 @@ describe('footage analysis on real faces (ORL, 1080p H.264 CRF 32)', () => {
     const ms = performance.now() - t0;
     console.log(`[analysis] cancel → job cancelled in ${ms.toFixed(0)} ms; ffmpeg pid ${ffmpeg[0] ?? 'n/a'} alive afterwards: ${ffmpeg.some(alive)}`);
     expect(end.state).toBe('cancelled');
-    expect(ms).toBeLessThan(1000);
+    // Not killed after the grace period: the worker honoured the cancel itself.
+    expect(pool.crashes).toBe(crashesBefore);
     for (const pid of ffmpeg) expect(alive(pid)).toBe(false);
     expect(listRuns(c, hdEvidence.id)).toHaveLength(runsBefore);
     // The worker survives a cooperative cancel and serves the next job.

@@ -11,6 +11,11 @@ export type Db = Database.Database;
 
 export interface OpenOptions {
   readonly readonly?: boolean;
+  /**
+   * Start a new database (createCase, tests). Without it the file must exist and already be a Sightline
+   * database: an empty file is refused before anything is written to it.
+   */
+  readonly create?: boolean;
   /** For migration tests: stop at this version. */
   readonly targetVersion?: number;
   readonly migrations?: readonly Migration[];
@@ -18,13 +23,18 @@ export interface OpenOptions {
 
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   let db: Db;
+  const create = opts.create === true || file === ':memory:';
   try {
-    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: false });
+    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: !create });
   } catch (e) {
     throw new SightlineError('NOT_A_CASE', `cannot open case database ${file}: ${(e as Error).message}`);
   }
   try {
     db.pragma('busy_timeout = 5000');
+    // Setting WAL or migrating would write a whole schema into an empty file: refuse first.
+    if (!create && schemaVersion(db) === 0 && !db.prepare(`SELECT 1 FROM sqlite_schema LIMIT 1`).get()) {
+      throw new SightlineError('NOT_A_CASE', `${file} is not a Sightline case database (it is empty); nothing was written to it`);
+    }
     if (!opts.readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     // A file that is not SQLite fails here, on the first real read.
@@ -60,10 +70,20 @@ function migrate(db: Db, target: number, migrations: readonly Migration[], reado
   if (readonly) {
     throw new SightlineError('CASE_TOO_NEW', `case schema ${current} needs migration to ${target}; open it writable once`);
   }
-  db.transaction(() => {
-    for (const m of pending) {
-      m.up(db);
-      db.pragma(`user_version = ${m.version}`);
-    }
-  }).immediate();
+  // Foreign keys are off while migrating (SQLite's procedure for rebuilding a table others refer to: they can
+  // only be switched outside a transaction) and checked, whole, before the migration commits.
+  const fk = db.pragma('foreign_keys', { simple: true }) === 1;
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      for (const m of pending) {
+        m.up(db);
+        db.pragma(`user_version = ${m.version}`);
+      }
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new Error(`migration to schema ${target} would break ${broken.length} foreign key reference(s); nothing was changed`);
+    }).immediate();
+  } finally {
+    if (fk) db.pragma('foreign_keys = ON');
+  }
 }

@@ -28,7 +28,7 @@ describe('migrations', () => {
 
   it('keeps data across migrations (migrate to 1, insert, migrate on)', () => {
     const file = path.join(tmp.dir, 'stepwise.db');
-    const v1 = openDatabase(file, { targetVersion: 1 });
+    const v1 = openDatabase(file, { targetVersion: 1, create: true });
     expect(schemaVersion(v1)).toBe(1);
     v1.prepare(`INSERT INTO case_info VALUES (1, 'u', 'N-1', 'T', 'E', NULL, '2026-01-01T00:00:00Z', '0.0.1')`).run();
     v1.close();
@@ -36,6 +36,28 @@ describe('migrations', () => {
     expect(schemaVersion(latest)).toBe(LATEST_VERSION);
     expect(latest.prepare('SELECT case_number FROM case_info').get()).toEqual({ case_number: 'N-1' });
     latest.close();
+  });
+
+  it('rebuilds the jobs table at version 6 keeping its rows and the runs and replays that refer to them', () => {
+    const file = path.join(tmp.dir, 'v5.db');
+    const v5 = openDatabase(file, { targetVersion: 5, create: true });
+    v5.prepare(`INSERT INTO jobs (id, kind, state, params_json, attempts, created_at, runner) VALUES (7, 'analyze', 'succeeded', '{}', 1, 'x', '1@h')`).run();
+    v5.prepare(
+      `INSERT INTO evidence (id, sha256, md5, size, kind, original_name, source_path, stored_name, container, codec, width, height, frame_count, probe_json, imported_at, imported_by)
+       VALUES (1, 'a', 'b', 1, 'video', 'n', 'p', 's', 'c', 'h264', 2, 2, 1, '{}', 'x', 'e')`,
+    ).run();
+    v5.prepare(
+      `INSERT INTO analysis_runs (evidence_id, job_id, step, frames_analysed, detection_count, track_count, settings_json, models_json, stats_json, results_sha256, crops_sha256, created_at, created_by)
+       VALUES (1, 7, 1, 1, 0, 0, '{}', '[]', '{}', 'r', 'c', 'x', 'e')`,
+    ).run();
+    v5.close();
+    const v6 = openDatabase(file);
+    expect(v6.prepare('SELECT id, kind, state, runner, owner, retry_of FROM jobs').all()).toEqual([{ id: 7, kind: 'analyze', state: 'succeeded', runner: '1@h', owner: null, retry_of: null }]);
+    expect(v6.pragma('foreign_key_check')).toEqual([]);
+    expect(v6.pragma('foreign_keys', { simple: true })).toBe(1);
+    v6.prepare(`UPDATE jobs SET state = 'abandoned' WHERE id = 7`).run();
+    expect(() => v6.prepare(`DELETE FROM jobs WHERE id = 7`).run()).toThrowError(/FOREIGN KEY/);
+    v6.close();
   });
 
   it('refuses a case database written by a newer version, and leaves it untouched', () => {

@@ -14,7 +14,7 @@ import { installModels } from '../../models/install';
 import { makeFaceClip } from '../../testing/faceClip';
 import { faceFile } from '../../testing/faces';
 import { WorkerPool } from '../../workers/pool';
-import { INVESTIGATIVE_LABEL, resolveEnhanceSettings } from '../../domain/enhance';
+import { EVIDENTIAL_LABEL, INVESTIGATIVE_LABEL, resolveEnhanceSettings } from '../../domain/enhance';
 import { listTracks, trackDetections, type TrackSummary } from '../analysis/results';
 import { APP_ROOT } from '../../platform/appInfo';
 import { createCase, type CaseHandle } from '../case';
@@ -23,7 +23,7 @@ import { defaultJobHandlers, type AppJobKind, type AppJobs } from '../jobKinds';
 import { JobQueue, hasSucceeded, type SucceededJob } from '../jobs';
 import { tempDir } from '../../testing/tmp';
 import { getGuardSettings, setGuardThresholds } from './guardSettings';
-import { getEnhancement, listEnhancements, listReplays, planSelection, saveSelection } from './records';
+import { getEnhancement, listEnhancements, listReplays, planSelection, saveSelection, selectForEnhancement } from './records';
 
 
 const BIN = path.join(APP_ROOT, 'bin', 'sightline.js');
@@ -108,8 +108,14 @@ describe('enhancement jobs on a real face clip', () => {
       expect(fs.existsSync(path.join(c.paths.derived, `${sha}.png`))).toBe(true);
       expect(c.db.prepare('SELECT count(*) AS n FROM derived WHERE sha256 = ?').get(sha)).toEqual({ n: 1 });
     }
-    // Steps: initial transforms from landmarks, registration, shift-and-add, Wiener with a stated PSF.
-    expect(rec.steps.map((s) => s.operation)).toEqual(['register.centroid', 'fusion.register', 'fusion.shift-and-add', 'deconvolve.wiener', 'clamp']);
+    // Steps: initial transforms from the detection boxes, registration, exposure normalisation, local registration,
+    // shift-and-add, Wiener with a stated PSF — each named, with its parameters.
+    expect(rec.steps.map((s) => s.operation)).toEqual(['register.box', 'fusion.register', 'fusion.exposure', 'fusion.local-register', 'fusion.shift-and-add', 'deconvolve.wiener', 'clamp']);
+    // What was done, in words, and the evidential label.
+    expect(rec.title).toBe(`fusion ×4 of ${rec.acceptedFrames} frame${rec.acceptedFrames === 1 ? '' : 's'} (${rec.rejectedFrames} rejected)`);
+    expect(rec.tierLabel).toBe(EVIDENTIAL_LABEL);
+    expect(rec.guardText.meaning).toMatch(/^A pass means only: no identity drift from the source frame/);
+    expect(rec.guard.sourceDetail?.effectiveFaceWidth).toBeGreaterThan(16);
     // The guard's numbers, with the thresholds in force, and only the guard's models (no network made pixels).
     expect(rec.guard.thresholds).toEqual({ minQuality: 0.6, minSimilarity: 0.7 });
     expect(rec.guard.similarity).toBeGreaterThan(0.7);
@@ -171,6 +177,36 @@ describe('enhancement jobs on a real face clip', () => {
     expect(() => setGuardThresholds(c, { minSimilarity: 1.5 })).toThrow(/0 to 1/);
   });
 
+  it('records "best N" as such (method best, the rule with N), and a hand-changed best N as manual from it', () => {
+    const best = planSelection(c, track.id, { best: 6 });
+    const frames = best.picks.map((p) => p.frame);
+    const asBest = saveSelection(c, track.id, { frames, from: { best: 6 } });
+    expect(asBest).toMatchObject({ method: 'best', requested: 6, frames, rule: { name: 'best-spread', n: 6 } });
+    expect(c.audit.list({ action: 'enhance.selection' }).at(-1)!.params).toMatchObject({ method: 'best', requested: 6, rule: { name: 'best-spread', n: 6 } });
+    const changed = saveSelection(c, track.id, { frames: frames.slice(1), from: { best: 6 } });
+    expect(changed).toMatchObject({ method: 'manual', requested: null, rule: { name: 'manual', from: { requested: 6, removed: [frames[0]], added: [] } } });
+    expect(saveSelection(c, track.id, { frames }).method).toBe('manual');
+  });
+
+  it('refuses a fusion of fewer than 3 frames, or runs it as a labelled single-frame deconvolution when asked', async () => {
+    const one = { frames: [track.bestFrame] };
+    const fusion = resolveEnhanceSettings({ mode: 'fusion', scale: 4 });
+    const before = c.audit.list().length;
+    expect(() => selectForEnhancement(c, track.id, one, fusion)).toThrowError(/Fusion needs at least 3 frames; 1 is selected/);
+    expect(c.audit.list().length).toBe(before); // refused before anything was recorded
+    // Restore needs one frame.
+    expect(selectForEnhancement(c, track.id, one, resolveEnhanceSettings({ mode: 'restore', scale: 4 })).frames).toEqual([track.bestFrame]);
+    // Asked for explicitly: a single-frame deconvolution, labelled so.
+    const settings = resolveEnhanceSettings({ mode: 'fusion', scale: 4, fusion: { belowMinimum: 'single-frame' } });
+    const sel = selectForEnhancement(c, track.id, one, settings);
+    const job = await run('enhance', { trackId: track.id, selectionId: sel.id, settings });
+    const rec = getEnhancement(c, job.result.enhancementId);
+    expect(rec.title).toBe(`single-frame deconvolution ×4 of frame ${track.bestFrame} (not a fusion: 1 of 1 frame registered, fusion needs 3)`);
+    expect(rec.steps.map((x) => x.operation)).toContain('fusion.single-frame');
+    expect(rec.acceptedFrames).toBe(1);
+    expect(c.audit.list({ action: 'enhance.run' }).at(-1)!.params).toMatchObject({ title: rec.title });
+  });
+
   it('refuses to edit or delete results', () => {
     expect(() => c.db.prepare('UPDATE enhancements SET guard_verdict = ? WHERE id = ?').run('pass', fusionId)).toThrow(/immutable/);
     expect(() => c.db.prepare('DELETE FROM enhancements WHERE id = ?').run(fusionId)).toThrow(/immutable/);
@@ -195,7 +231,9 @@ describe('enhancement jobs on a real face clip', () => {
     expect(human.status).toBe(0);
     expect(human.stdout).toContain(INVESTIGATIVE_LABEL);
     expect(human.stdout).toMatch(/EVIDENTIAL/);
-    expect(human.stdout).toMatch(/guard: FAIL/);
+    // A failing result reads as what it is (drift, too poor, too low quality), with a warning, never as a bare fail.
+    expect(human.stdout).toMatch(/⚠ guard: (Identity drift|Too poor to enhance|No identity drift detected .*too low to identify)/);
+    expect(human.stdout).not.toMatch(/guard: (PASS|FAIL)/);
     const rp = cli('replay', dir, String(out.enhancement.id));
     expect(rp.status, rp.stderr).toBe(0);
     expect(rp.stdout).toContain('MATCH');

@@ -24,10 +24,13 @@ import type { EnhanceTaskParams, EnhanceTaskResult } from '../../workers/enhance
 import { getTrack, trackDetections } from '../analysis/results';
 import { sharedPool } from '../workerPool';
 import { APP_VERSION } from '../../platform/appInfo';
+import { RGB_CONVERSION_GRAPH } from '../../platform/ffmpeg';
+import { ffmpegInfo } from '../../platform/tools';
 import type { CaseHandle } from '../case';
 import { derivedPath, recordDerived } from '../derived';
 import { SightlineError } from '../../domain/errors';
-import { evidenceFile, getEvidence, type Evidence } from '../evidence';
+import { getEvidence, type Evidence } from '../evidence';
+import { verifiedEvidenceFile } from '../evidenceVerify';
 import { frameInfo } from '../frames';
 import type { AppJobs } from '../jobKinds';
 import { parseJobParams, type JobContext, type JobHandler } from '../jobs';
@@ -67,6 +70,8 @@ function runtimeOf(pool: WorkerPool): Record<string, unknown> {
     platform: `${process.platform}-${process.arch}`,
     cpus: os.cpus().length,
     node: process.version,
+    // The ffmpeg that decoded the frames (the frame-index MD5 check proves they are the indexed pixels).
+    ffmpeg: ffmpegInfo(),
   };
 }
 
@@ -109,7 +114,16 @@ export function buildTask(c: CaseHandle, trackId: number, selectionId: number, s
   if (reference < 0) throw new SightlineError('INTERNAL', `reference frame ${sel.referenceFrame} is not among the selection's frames`);
   return {
     evidence: e,
-    task: { frameWidth: e.width, frameHeight: e.height, frames, reference, settings, thresholds: getGuardThresholds(c) },
+    task: {
+      frameWidth: e.width,
+      frameHeight: e.height,
+      frames,
+      reference,
+      settings,
+      thresholds: getGuardThresholds(c),
+      // The one decode path: the same RGB as frame export and analysis, stated and recorded for replay.
+      decode: { conversion: e.rgbConversion, graph: RGB_CONVERSION_GRAPH },
+    },
   };
 }
 
@@ -143,7 +157,8 @@ export function enhanceJob(opts: EnhanceJobOptions = {}): JobHandler<AppJobs['en
       const { evidence, task } = buildTask(c, trackId, selectionId, settings);
       const pool = (opts.pool ?? sharedPool)();
       ctx.progress({ stage: 'enhance', current: 0, total: 1 });
-      const full: EnhanceTaskParams = { ...task, file: evidenceFile(c, evidence), derivedDir: c.paths.derived, scratchDir: scratchDir(c, ctx.job.id) };
+      const file = await verifiedEvidenceFile(c, evidence, { signal: ctx.signal });
+      const full: EnhanceTaskParams = { ...task, file, derivedDir: c.paths.derived, scratchDir: scratchDir(c, ctx.job.id) };
       const result = await runTask(pool, full, ctx);
       checkEnhanceResult(c, result);
       const models = enhancementModels(result);
@@ -166,7 +181,9 @@ export function replayJob(opts: EnhanceJobOptions = {}): JobHandler<AppJobs['rep
       const e = getEvidence(c, rec.evidenceId);
       const pool = (opts.pool ?? sharedPool)();
       ctx.progress({ stage: 'enhance', current: 0, total: 1 });
-      const full: EnhanceTaskParams = { ...task, file: evidenceFile(c, e), derivedDir: c.paths.derived, scratchDir: scratchDir(c, ctx.job.id) };
+      // A replay starts from the original evidence: it must still be the file that was imported.
+      const file = await verifiedEvidenceFile(c, e, { signal: ctx.signal });
+      const full: EnhanceTaskParams = { ...task, file, derivedDir: c.paths.derived, scratchDir: scratchDir(c, ctx.job.id) };
       const result = await runTask(pool, full, ctx);
       const details = compareReplay(rec, result, runtimeOf(pool));
       ctx.commit(() => {

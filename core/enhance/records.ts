@@ -13,7 +13,8 @@ import { getEvidence, type Evidence } from '../evidence';
 import type { GuardThresholds } from '../../domain/identity';
 import { DEFAULT_SELECTION_RULE, referenceOf, selectBestSpread, type SelectionRule } from '../../domain/frameSelection';
 import type { EnhanceSettings, Tier } from '../../domain/enhance';
-import { tierLabel } from '../../domain/enhance';
+import { SINGLE_FRAME_OPERATION, enhancementTitle, fusionFrameProblem, tierLabel } from '../../domain/enhance';
+import { GUARD_BADGE, GUARD_PASS_MEANING, guardHeadline, guardOutcome, type GuardOutcome } from '../../domain/identity';
 import type { ProcessingStep } from '../../domain/processingStep';
 import type { ContributionRecord, EnhanceTaskParams, EnhanceTaskResult, InputCrop, RegistrationRecord } from '../../workers/enhance/task';
 
@@ -37,7 +38,7 @@ export interface FrameSelection {
   readonly frames: number[];
   readonly detectionIds: number[];
   readonly referenceFrame: number;
-  readonly rule: SelectionRule | { readonly name: 'manual'; readonly reference: 'highest quality' };
+  readonly rule: SelectionRule | ManualRule;
   readonly createdAt: string;
   readonly createdBy: string;
 }
@@ -70,16 +71,41 @@ function toSelection(r: SelectionRow): FrameSelection {
   };
 }
 
-export type SelectionRequest = { readonly frames: readonly number[] } | { readonly best: number };
+/**
+ * A hand-made selection. When the investigator started from "best N" and then changed it, the rule says so
+ * (`from`), with the frames added and removed by hand.
+ */
+export interface ManualRule {
+  readonly name: 'manual';
+  readonly reference: 'highest quality';
+  readonly from?: { readonly rule: SelectionRule; readonly requested: number; readonly added: number[]; readonly removed: number[] };
+}
+
+/**
+ * What the investigator asked for: frames by hand; "best N" (the rule picks); or frames that started as "best
+ * N" (`from.best`) — recorded as best when they are still exactly the rule's picks, as manual-from-best otherwise.
+ */
+export type SelectionRequest =
+  | { readonly frames: readonly number[]; readonly from?: { readonly best: number } }
+  | { readonly best: number };
 
 /** The detections a request picks, without saving anything (the Track view's preview of "best N"). */
-export function planSelection(c: CaseHandle, trackId: number, req: SelectionRequest): { picks: DetectionSummary[]; reference: DetectionSummary; rule: FrameSelection['rule'] } {
+export interface SelectionPlan {
+  readonly picks: DetectionSummary[];
+  readonly reference: DetectionSummary;
+  readonly rule: FrameSelection['rule'];
+  readonly method: 'manual' | 'best';
+  /** N of "best N" (null for a hand-made selection). */
+  readonly requested: number | null;
+}
+
+export function planSelection(c: CaseHandle, trackId: number, req: SelectionRequest): SelectionPlan {
   const dets = trackDetections(c, trackId);
   if ('best' in req) {
     if (!Number.isInteger(req.best) || req.best < 1 || req.best > 64) throw new SightlineError('INVALID_INPUT', `best N must be a whole number from 1 to 64, got ${req.best}`);
     const sel = selectBestSpread(dets, req.best, DEFAULT_SELECTION_RULE);
     const byId = new Map(dets.map((d) => [d.id, d]));
-    return { picks: sel.picks.map((p) => byId.get(p.id)!), reference: byId.get(sel.reference.id)!, rule: DEFAULT_SELECTION_RULE };
+    return { picks: sel.picks.map((p) => byId.get(p.id)!), reference: byId.get(sel.reference.id)!, rule: { ...DEFAULT_SELECTION_RULE, n: req.best }, method: 'best', requested: req.best };
   }
   const wanted = [...new Set(req.frames)].sort((a, b) => a - b);
   if (wanted.length === 0) throw new SightlineError('INVALID_INPUT', 'select at least one frame');
@@ -94,14 +120,24 @@ export function planSelection(c: CaseHandle, trackId: number, req: SelectionRequ
   }
   const picks = wanted.map((f) => byFrame.get(f)!);
   const ref = referenceOf(picks);
-  return { picks, reference: picks.find((p) => p.id === ref.id)!, rule: { name: 'manual', reference: 'highest quality' } };
+  let rule: ManualRule = { name: 'manual', reference: 'highest quality' };
+  if (req.from) {
+    const best = planSelection(c, trackId, { best: req.from.best });
+    const ruleFrames = best.picks.map((p) => p.frame);
+    const added = wanted.filter((f) => !ruleFrames.includes(f));
+    const removed = ruleFrames.filter((f) => !wanted.includes(f));
+    // Untouched: it IS the rule's selection, and is recorded as such.
+    if (added.length === 0 && removed.length === 0) return { ...best, method: 'best', requested: req.from.best };
+    rule = { ...rule, from: { rule: best.rule as SelectionRule, requested: req.from.best, added, removed } };
+  }
+  return { picks, reference: picks.find((p) => p.id === ref.id)!, rule, method: 'manual', requested: null };
 }
 
 /** Save a selection of frames of a track, audited as `enhance.selection`. */
 export function saveSelection(c: CaseHandle, trackId: number, req: SelectionRequest): FrameSelection {
   const { run } = getTrack(c, trackId);
   const plan = planSelection(c, trackId, req);
-  const method = 'best' in req ? 'best' : 'manual';
+  const method = plan.method;
   return c.db.transaction(() => {
     const id = Number(
       c.db
@@ -112,7 +148,7 @@ export function saveSelection(c: CaseHandle, trackId: number, req: SelectionRequ
         .run(
           trackId,
           method,
-          'best' in req ? req.best : null,
+          plan.requested,
           JSON.stringify(plan.picks.map((p) => p.frame)),
           JSON.stringify(plan.picks.map((p) => p.id)),
           plan.reference.frame,
@@ -142,6 +178,17 @@ export function saveSelection(c: CaseHandle, trackId: number, req: SelectionRequ
   })();
 }
 
+/**
+ * Save the selection an enhancement will use — after checking it can run: a fusion of fewer frames than its
+ * minimum is refused here, before anything is recorded (unless a single-frame deconvolution was asked for).
+ */
+export function selectForEnhancement(c: CaseHandle, trackId: number, req: SelectionRequest, settings: EnhanceSettings): FrameSelection {
+  const plan = planSelection(c, trackId, req);
+  const problem = fusionFrameProblem(settings, plan.picks.length);
+  if (problem) throw new SightlineError('INVALID_INPUT', problem);
+  return saveSelection(c, trackId, req);
+}
+
 export function getSelection(c: CaseHandle, id: number): FrameSelection {
   const r = c.db.prepare('SELECT * FROM frame_selections WHERE id = ?').get(id) as SelectionRow | undefined;
   if (!r) throw new SightlineError('NOT_FOUND', `no frame selection ${id} in this case`);
@@ -153,6 +200,9 @@ export function getSelection(c: CaseHandle, id: number): FrameSelection {
 export interface GuardRecord {
   readonly verdict: 'pass' | 'fail';
   readonly reasons: string[];
+  /** What a pass means (results since issue 14; older records read GUARD_PASS_MEANING too). */
+  readonly meaning?: string;
+  readonly sourceDetail?: EnhanceTaskResult['guard']['sourceDetail'];
   readonly similarity: number;
   readonly cosine: number;
   readonly quality: EnhanceTaskResult['guard']['quality'];
@@ -174,6 +224,10 @@ export interface Enhancement {
   readonly tier: Tier;
   /** The label the UI, CLI and report show beside the result. */
   readonly tierLabel: string;
+  /** What was actually done, e.g. "fusion ×4 of 3 frames (5 rejected)" (domain/enhance.ts enhancementTitle). */
+  readonly title: string;
+  /** The guard's verdict in words: a drift check of the result against its source, never a validation of the face. */
+  readonly guardText: { readonly outcome: GuardOutcome; readonly badge: string; readonly headline: string; readonly meaning: string };
   readonly scale: number;
   readonly referenceFrame: number;
   readonly frames: number[];
@@ -230,6 +284,21 @@ interface EnhancementRow {
 }
 
 function toEnhancement(r: EnhancementRow): Enhancement {
+  const steps = JSON.parse(r.steps_json) as ProcessingStep[];
+  const settings = JSON.parse(r.settings_json) as EnhanceSettings;
+  const guard = JSON.parse(r.guard_json) as GuardRecord;
+  const frames = JSON.parse(r.frames_json) as number[];
+  const single = steps.find((s) => s.operation === SINGLE_FRAME_OPERATION);
+  const title = enhancementTitle({
+    mode: r.mode,
+    scale: r.scale,
+    frames: frames.length,
+    accepted: r.accepted_frames,
+    rejected: r.rejected_frames,
+    referenceFrame: r.reference_frame,
+    singleFrame: single !== undefined,
+    ...(single ? { registered: Number(single.params.registered), minFrames: Number(single.params.minFrames) } : {}),
+  });
   return {
     id: r.id,
     trackId: r.track_id,
@@ -239,14 +308,16 @@ function toEnhancement(r: EnhancementRow): Enhancement {
     mode: r.mode,
     tier: r.tier,
     tierLabel: tierLabel(r.tier),
+    title,
+    guardText: { outcome: guardOutcome(guard), badge: GUARD_BADGE[guardOutcome(guard)], headline: guardHeadline(guard), meaning: guard.meaning ?? GUARD_PASS_MEANING },
     scale: r.scale,
     referenceFrame: r.reference_frame,
-    frames: JSON.parse(r.frames_json) as number[],
-    settings: JSON.parse(r.settings_json) as EnhanceSettings,
+    frames,
+    settings,
     inputs: JSON.parse(r.inputs_json) as InputCrop[],
     registrations: r.registrations_json ? (JSON.parse(r.registrations_json) as RegistrationRecord[]) : null,
     contributions: r.contributions_json ? (JSON.parse(r.contributions_json) as ContributionRecord[]) : null,
-    steps: JSON.parse(r.steps_json) as ProcessingStep[],
+    steps,
     models: JSON.parse(r.models_json) as ModelRef[],
     runtime: JSON.parse(r.runtime_json) as Record<string, unknown>,
     sourceSha256: r.source_sha256,
@@ -255,7 +326,7 @@ function toEnhancement(r: EnhancementRow): Enhancement {
     outputHeight: r.output_height,
     acceptedFrames: r.accepted_frames,
     rejectedFrames: r.rejected_frames,
-    guard: JSON.parse(r.guard_json) as GuardRecord,
+    guard,
     createdAt: r.created_at,
     createdBy: r.created_by,
   };
@@ -311,6 +382,7 @@ export interface RecordEnhancementInput {
 
 export interface RecordedEnhancement {
   readonly enhancementId: number;
+  readonly title: string;
   readonly tier: Tier;
   readonly tierLabel: string;
   readonly outputSha256: string;
@@ -375,10 +447,12 @@ export function recordEnhancement(c: CaseHandle, input: RecordEnhancementInput):
         c.examiner,
       ).lastInsertRowid,
   );
+  const rec = getEnhancement(c, id);
   c.audit.append({
     action: 'enhance.run',
     params: {
       enhancementId: id,
+      title: rec.title,
       trackId: input.trackId,
       evidenceId: e.id,
       selectionId: input.selection.id,
@@ -394,7 +468,17 @@ export function recordEnhancement(c: CaseHandle, input: RecordEnhancementInput):
       rejections: (r.registrations ?? []).filter((x) => !x.accepted).map((x) => ({ frame: x.frame, reasons: x.reasons, residualMad: x.residualMad })),
       settings: input.settings,
       steps: r.steps.map((s) => s.operation),
-      guard: { verdict: r.guard.verdict, reasons: r.guard.reasons, quality: r.guard.quality.value, similarity: r.guard.similarity, cosine: r.guard.cosine, thresholds: r.guard.thresholds },
+      guard: {
+        verdict: r.guard.verdict,
+        outcome: rec.guardText.outcome,
+        says: rec.guardText.headline,
+        reasons: r.guard.reasons,
+        quality: r.guard.quality.value,
+        similarity: r.guard.similarity,
+        cosine: r.guard.cosine,
+        thresholds: r.guard.thresholds,
+        ...(r.guard.sourceDetail ? { sourceEffectiveFaceWidth: r.guard.sourceDetail.effectiveFaceWidth, sourceUpscaleFactor: r.guard.sourceDetail.factor } : {}),
+      },
       models: input.models,
       runtime: input.runtime,
     },
@@ -404,11 +488,11 @@ export function recordEnhancement(c: CaseHandle, input: RecordEnhancementInput):
       ...input.models.map((m) => ({ sha256: m.sha256, role: 'model', name: `${m.id} (${m.use})` })),
     ],
     outputs: [
-      { sha256: r.output.sha256, role: r.tier === 'evidential' ? 'enhanced-evidential' : 'enhanced-investigative', name: `enhancement ${id}: ${r.mode} ×${r.scale} — ${tierLabel(r.tier)}` },
+      { sha256: r.output.sha256, role: r.tier === 'evidential' ? 'enhanced-evidential' : 'enhanced-investigative', name: `enhancement ${id}: ${rec.title} — ${tierLabel(r.tier)}` },
       ...(r.contributions ?? []).map((m) => ({ sha256: m.map.sha256, role: 'contribution-map', name: `frame ${m.frame}` })),
     ],
   });
-  return { enhancementId: id, tier: r.tier, tierLabel: tierLabel(r.tier), outputSha256: r.output.sha256, verdict: r.guard.verdict, quality: r.guard.quality.value, similarity: r.guard.similarity };
+  return { enhancementId: id, title: rec.title, tier: r.tier, tierLabel: tierLabel(r.tier), outputSha256: r.output.sha256, verdict: r.guard.verdict, quality: r.guard.quality.value, similarity: r.guard.similarity };
 }
 
 // ───────────────────────────── replays ─────────────────────────────

@@ -24,7 +24,8 @@ import { getTrack, trackDetections } from '../analysis/results';
 import type { CaseHandle } from '../case';
 import { derivedPath } from '../derived';
 import { getEnhancement } from '../enhance/records';
-import { evidenceFile, getEvidence, type Evidence } from '../evidence';
+import { getEvidence, type Evidence } from '../evidence';
+import { verifiedEvidenceFile } from '../evidenceVerify';
 import { frameInfo } from '../frames';
 import { blobEmbedding, embeddingBlob, IDENTIFY_RECOGNIZER, modelInUse, recordImage } from './common';
 
@@ -196,14 +197,18 @@ export async function computeTemplates(c: CaseHandle, pool: WorkerPool, plans: r
   for (const group of byEvidence.values()) {
     const e = group[0]!.evidence;
     const scratch = scratchDir(c, opts.jobId);
+    // The stored file must still be the one imported (its SHA-256, cached by file identity); each frame's pixels
+    // are then checked against the frame index by the worker.
+    const file = await verifiedEvidenceFile(c, e, { ...(opts.signal ? { signal: opts.signal } : {}) });
     try {
       const res = await pool.run(
         'identify.templates',
         {
-          file: evidenceFile(c, e),
+          file,
           frameWidth: e.width,
           frameHeight: e.height,
           decoder: e.decoder,
+          conversion: e.rgbConversion,
           items: group.map((p) => ({ key: p.key, frames: p.frames })),
           recognizer: IDENTIFY_RECOGNIZER,
           upscale: TEMPLATE_RULE.upscale,

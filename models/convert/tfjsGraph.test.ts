@@ -24,9 +24,15 @@ const FACE = { left: 400, top: 320, width: 260, height: 260 };
 
 type TfAny = Tf & { tensor4d(d: Float32Array | Int32Array, s: number[], dtype?: string): TfTensor; tensor(d: Float32Array, s: number[]): TfTensor };
 
+/** Every TF.js graph model of the manifest: the shipped ones (converted at install) and the candidates. */
+function graphModels(): ModelEntry[] {
+  const m = loadManifest();
+  return [...m.models, ...(m.candidates ?? [])].filter((e) => e.source.kind === 'tfjs-graph');
+}
+
 function candidate(id: string): ModelEntry {
-  const e = (loadManifest().candidates ?? []).find((m) => m.id === id);
-  if (!e) throw new Error(`no candidate ${id}`);
+  const e = graphModels().find((m) => m.id === id);
+  if (!e) throw new Error(`no graph model ${id}`);
   return e;
 }
 
@@ -110,8 +116,8 @@ describe('TF.js graph-model converter', () => {
     await loadTf();
   });
 
-  it('converts every candidate deterministically, to the manifest hash', () => {
-    const candidates = loadManifest().candidates ?? [];
+  it('converts every graph model (shipped and candidates) deterministically, to the manifest hash', () => {
+    const candidates = graphModels();
     expect(candidates.length).toBe(8);
     for (const e of candidates) {
       const a = convertModel(e);
@@ -122,7 +128,7 @@ describe('TF.js graph-model converter', () => {
   }, 120_000);
 
   describe('embedders on a real face crop', () => {
-    for (const [id, size] of [['candidate-faceres', 224], ['candidate-faceres-deep', 224], ['candidate-mobilefacenet', 112], ['candidate-mobileface', 112]] as const) {
+    for (const [id, size] of [['identity-embedder', 224], ['candidate-faceres-deep', 224], ['candidate-mobilefacenet', 112], ['candidate-mobileface', 112]] as const) {
       it(`${id} equals the TF.js graph`, async () => {
         const e = candidate(id);
         const x = await photoTensor(size, size, FACE);
@@ -184,7 +190,7 @@ describe('TF.js graph-model converter', () => {
     }, 180_000);
 
     it('BlazeFace back at 256×256 and, dynamic, at 192×320', async () => {
-      const e = candidate('candidate-blazeface-back');
+      const e = candidate('face-detector-blazeface');
       await compare(e, await photoTensor(256, 256), [1, 256, 256, 3]);
       const [h, w] = [192, 320];
       const n16 = (h / 16) * (w / 16) * 2, n32 = (h / 32) * (w / 32) * 6;
@@ -223,7 +229,7 @@ describe('TF.js graph-model converter', () => {
     }, 180_000);
 
     it('MediaPipe/BlazeFace anchor counts match the ONNX outputs at several sizes, and human\'s anchors at the nominal size', async () => {
-      const cases = [['candidate-mediapipe-short', 'short', 128], ['candidate-blazeface-back', 'back', 256], ['candidate-mediapipe-full', 'full', 192]] as const;
+      const cases = [['candidate-mediapipe-short', 'short', 128], ['face-detector-blazeface', 'back', 256], ['candidate-mediapipe-full', 'full', 192]] as const;
       for (const [id, kind, nominal] of cases) {
         const bytes = convertModel(candidate(id));
         const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });

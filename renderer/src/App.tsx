@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { PathPicker } from './components/PathPicker';
+import { ReportDialog } from './components/ReportDialog';
 import { Toasts } from './components/Toasts';
 import { handleTabKeys, TopBar } from './components/TopBar';
 import { useApp, type View } from './stores/appStore';
@@ -76,8 +77,9 @@ export function App() {
           <CurrentView view={view} />
         </ErrorBoundary>
       </main>
-      <PathPicker />
       <Toasts />
+      <ReportDialog />
+      <PathPicker />
     </div>
   );
 }

@@ -18,17 +18,14 @@
 import { runModel } from '../inference/session';
 import { DEFAULT_DETECTOR_OPTIONS, type DetectorOptions } from '../../domain/analysis';
 import { DETECTOR_INPUT, fillTileTensor, type PyramidPlan, type Tile } from './pyramid';
+import { nms, type Box } from './detect';
+import { halfLuma as gatingHalfLuma } from './gating';
 
 export { DEFAULT_DETECTOR_OPTIONS, type DetectorOptions };
 
 export const DETECTOR_MODEL_ID = 'face-detector';
 
-export interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+export type { Box };
 
 export interface Candidate {
   readonly box: Box;
@@ -54,25 +51,9 @@ interface CacheEntry {
   readonly faces: readonly Candidate[];
 }
 
-/** Half-resolution luma (BT.601, 2×2 mean): the change test's input, halving noise and cost. */
-export function halfLuma(frame: Uint8Array, width: number, height: number): { data: Uint8Array; width: number; height: number } {
-  const w = width >> 1;
-  const h = height >> 1;
-  const out = new Uint8Array(w * h);
-  const stride = width * 3;
-  for (let y = 0; y < h; y++) {
-    const r0 = 2 * y * stride;
-    const r1 = r0 + stride;
-    for (let x = 0; x < w; x++) {
-      const a = r0 + 6 * x;
-      const b = r1 + 6 * x;
-      const r = frame[a]! + frame[a + 3]! + frame[b]! + frame[b + 3]!;
-      const g = frame[a + 1]! + frame[a + 4]! + frame[b + 1]! + frame[b + 4]!;
-      const bl = frame[a + 2]! + frame[a + 5]! + frame[b + 2]! + frame[b + 5]!;
-      out[y * w + x] = (0.299 * r + 0.587 * g + 0.114 * bl) / 4 + 0.5;
-    }
-  }
-  return { data: out, width: w, height: h };
+/** Half-resolution luma (gating.ts `halfLuma`) with its size. */
+function halfLuma(frame: Uint8Array, width: number, height: number): { data: Uint8Array; width: number; height: number } {
+  return { data: gatingHalfLuma(frame, width, height), width: width >> 1, height: height >> 1 };
 }
 
 function halfRect(t: Tile, lw: number, lh: number): { x: number; y: number; w: number; h: number } {
@@ -126,28 +107,9 @@ function isFlat(l: { data: Uint8Array; width: number }, r: { x: number; y: numbe
   return s2 / n - m * m < minStd * minStd;
 }
 
-export function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
-  const inter = ix * iy;
-  return inter <= 0 ? 0 : inter / (a.w * a.h + b.w * b.h - inter);
-}
-
-/** Intersection over the smaller box's area: 1 when one box lies inside the other. */
-function containment(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
-  return (ix * iy) / Math.max(1e-9, Math.min(a.w * a.h, b.w * b.h));
-}
-
-/** Greedy NMS, best score first; ties broken by position so the result never depends on input order. */
+/** Greedy NMS, best score first, ties by position (detect.ts `nms`; here containment is off by default). */
 export function suppress<T extends { box: Box; score: number }>(cands: readonly T[], iouThreshold: number, containThreshold = 1.01): T[] {
-  const sorted = [...cands].sort((a, b) => b.score - a.score || a.box.y - b.box.y || a.box.x - b.box.x || a.box.w - b.box.w);
-  const kept: T[] = [];
-  for (const c of sorted) {
-    if (kept.every((k) => iou(k.box, c.box) <= iouThreshold && containment(k.box, c.box) <= containThreshold)) kept.push(c);
-  }
-  return kept;
+  return nms(cands, iouThreshold, containThreshold);
 }
 
 export class PyramidDetector {

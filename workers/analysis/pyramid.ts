@@ -167,7 +167,7 @@ function makeTaps(outN: number, origin: number, scale: number, srcN: number): Ta
 /** Cache of taps per tile geometry (all windows of a level share a shape; origins differ only by offsets). */
 const tapCache = new Map<string, { x: Taps; y: Taps }>();
 
-function tapsFor(tile: Tile, width: number, height: number): { x: Taps; y: Taps } {
+function tapsFor(tile: TileGeometry, width: number, height: number): { x: Taps; y: Taps } {
   const key = `${width}x${height}:${tile.x0},${tile.y0},${tile.w},${tile.h},${tile.scale},${tile.outW},${tile.outH}`;
   let t = tapCache.get(key);
   if (!t) {
@@ -178,25 +178,39 @@ function tapsFor(tile: Tile, width: number, height: number): { x: Taps; y: Taps 
   return t;
 }
 
+/** The part of a tile the resampler needs: a source window, its scale and the size of its resampled content. */
+export type TileGeometry = Pick<Tile, 'x0' | 'y0' | 'w' | 'h' | 'scale' | 'outW' | 'outH'>;
+
 /**
- * Resample one tile of an RGB24 frame into `dst` (a 512×512×3 slot of the NHWC batch at `offset`), values
- * 0..255; the area outside `outW × outH` is zero (black), as face-api pads its letterbox.
+ * Resample one tile of an RGB24 frame into `dst` (a `tensorW × tensorH × 3` slot of the NHWC batch at `offset`,
+ * 512×512 for the SSD), values 0..255; the area outside `outW × outH` is zero (black), as face-api pads its
+ * letterbox. Detectors with other input sizes (the one-pass detector's windows) use the same resampler.
  */
-export function fillTileTensor(frame: Uint8Array, width: number, height: number, tile: Tile, dst: Float32Array, offset: number): void {
+export function fillTileTensor(
+  frame: Uint8Array,
+  width: number,
+  height: number,
+  tile: TileGeometry,
+  dst: Float32Array,
+  offset: number,
+  tensorW = DETECTOR_INPUT,
+  tensorH = DETECTOR_INPUT,
+  /** Zero the slot's area outside the content; false when the slot is one cell of a mosaic (its neighbours' pixels). */
+  clear = true,
+): void {
   const { x, y } = tapsFor(tile, width, height);
-  const outW = tile.outW;
-  const outH = tile.outH;
-  const S = DETECTOR_INPUT;
+  const outW = Math.min(tile.outW, tensorW);
+  const outH = Math.min(tile.outH, tensorH);
+  const S = tensorW;
   // Black padding right of and below the content (face-api letterboxes the same way).
-  if (outW < S) for (let r = 0; r < outH; r++) dst.fill(0, offset + (r * S + outW) * 3, offset + (r + 1) * S * 3);
-  if (outH < S) dst.fill(0, offset + outH * S * 3, offset + S * S * 3);
+  if (clear && outW < S) for (let r = 0; r < outH; r++) dst.fill(0, offset + (r * S + outW) * 3, offset + (r + 1) * S * 3);
+  if (clear && outH < tensorH) dst.fill(0, offset + outH * S * 3, offset + tensorH * S * 3);
   // Separable: the pass that shrinks more goes first, so the second pass works on fewer samples.
-  if (tile.scale < 1) verticalFirst(frame, width, x, y, outW, outH, dst, offset);
-  else horizontalFirst(frame, width, height, x, y, outW, outH, dst, offset);
+  if (tile.scale < 1) verticalFirst(frame, width, x, y, outW, outH, dst, offset, S);
+  else horizontalFirst(frame, width, height, x, y, outW, outH, dst, offset, S);
 }
 
-function horizontalFirst(frame: Uint8Array, width: number, height: number, x: Taps, y: Taps, outW: number, outH: number, dst: Float32Array, offset: number): void {
-  const S = DETECTOR_INPUT;
+function horizontalFirst(frame: Uint8Array, width: number, height: number, x: Taps, y: Taps, outW: number, outH: number, dst: Float32Array, offset: number, S: number): void {
   let rowLo = height;
   let rowHi = -1;
   for (let i = 0; i < y.idx.length; i++) {
@@ -253,8 +267,7 @@ function lerpRowBytes(src: Uint8Array, base: number, x: Taps, outW: number, out:
   }
 }
 
-function verticalFirst(frame: Uint8Array, width: number, x: Taps, y: Taps, outW: number, outH: number, dst: Float32Array, offset: number): void {
-  const S = DETECTOR_INPUT;
+function verticalFirst(frame: Uint8Array, width: number, x: Taps, y: Taps, outW: number, outH: number, dst: Float32Array, offset: number, S: number): void {
   // Only the source columns the horizontal taps read.
   let colLo = width;
   let colHi = -1;

@@ -20,10 +20,13 @@
  * ── Quality (no reference) ──
  * Five components, each in [0, 1]; sharpness and stability are measured on what the recogniser sees (the
  * aligned 150 px chip), resolution, noise and blockiness where they arise (the source and its block grid):
- *  - resolution: the SOURCE face width in original pixels, log-mapped (12 px → 0, 64 px → 1). Enhancement
+ *  - resolution: the SOURCE face's width in original pixels, log-mapped (12 px → 0, 64 px → 1). Enhancement
  *    cannot add information the footage lacks, so this component deliberately does not reward upscaling.
  *    Recognition accuracy falls steeply with face size below ~50 px (the field studies this project is
- *    compared with report 28 % → 68 % accuracy from 20 to 48 px faces).
+ *    compared with report 28 % → 68 % accuracy from 20 to 48 px faces). Since issue 14 the width is the
+ *    face's EFFECTIVE width — the detail it really carries (effectiveResolution.ts: a downscale–upscale round
+ *    trip) — so footage upscaled before it reached the examiner does not score as high resolution; results
+ *    recorded before keep the detection-box width they were judged with (`resolution: 'box-width'`).
  *  - sharpness: variance of the Laplacian over the variance of the luma in the chip's face area resampled to
  *    a fixed 48 px face grid (so the number does not depend on how much the chip was enlarged), mapped
  *    1 − exp(−ratio / k): recognisers rely on mid/high-frequency structure (eyes, mouth, nose edges), which blur
@@ -52,7 +55,8 @@ import { convertChannels, cropImage, invertAffine, resizeBilinear, toGray, warpA
 import { composeAffine } from '../image/register';
 import { blockiness } from './deblock';
 import { downsampleBox } from '../image/filters';
-import { IDENTITY_CALIBRATION, JITTERS, QUALITY_MAPPING, QUALITY_WEIGHTS, identitySimilarity, verdictOf, type GuardThresholds } from '../../domain/identity';
+import { GUARD_PASS_MEANING, IDENTITY_CALIBRATION, JITTERS, QUALITY_MAPPING, QUALITY_WEIGHTS, identitySimilarity, verdictOf, type GuardThresholds } from '../../domain/identity';
+import { EFFECTIVE_RESOLUTION, effectiveResolution, type EffectiveResolution } from './effectiveResolution';
 
 export interface QualityComponents {
   readonly resolution: number;
@@ -77,10 +81,23 @@ export interface QualityScore {
   readonly measures: QualityMeasures;
 }
 
+/** The source face's real detail (issue 14); absent in results recorded before. */
+export interface SourceDetail extends EffectiveResolution {
+  readonly method: string;
+  /** Which width the resolution component used. */
+  readonly resolutionFrom: 'box-width' | 'effective-detail';
+  /** Below this effective width a face is "too poor to enhance" (null: not checked). */
+  readonly minEffectiveFaceWidth: number | null;
+  readonly tooPoor: boolean;
+}
+
 export interface GuardResult {
   readonly verdict: 'pass' | 'fail';
   /** Why it failed (empty on pass). */
   readonly reasons: string[];
+  /** What a pass means, in words (no drift from the source; never a validation of the face). Absent in old records. */
+  readonly meaning?: string;
+  readonly sourceDetail?: SourceDetail;
   readonly similarity: number;
   readonly cosine: number;
   readonly quality: QualityScore;
@@ -180,6 +197,14 @@ export interface QualityInput {
   readonly scale: number;
   readonly blockOffset: readonly [number, number];
   readonly blockSize?: number;
+  /** The face width the resolution component uses: the box (old records) or its effective width. Default: box. */
+  readonly resolutionWidth?: number;
+}
+
+/** The resolution component of a face `width` px wide (log scale, 12 px → 0, 64 px → 1). */
+export function resolutionComponent(width: number): number {
+  const m = QUALITY_MAPPING;
+  return clamp01(Math.log2(width / m.resolutionMinPx) / Math.log2(m.resolutionMaxPx / m.resolutionMinPx));
 }
 
 /** Quality of an enhanced face; `baseEmbedding` (of the unjittered chip) saves one network run when known. */
@@ -201,7 +226,7 @@ export async function faceQualityScore(input: QualityInput, baseEmbedding?: Floa
   const cosines = jittered.map((e) => cosineSimilarity(base, e));
   const meanCos = cosines.reduce((a, b) => a + b, 0) / cosines.length;
   const components: QualityComponents = {
-    resolution: clamp01(Math.log2(input.sourceFaceWidth / m.resolutionMinPx) / Math.log2(m.resolutionMaxPx / m.resolutionMinPx)),
+    resolution: resolutionComponent(input.resolutionWidth ?? input.sourceFaceWidth),
     sharpness: clamp01(1 - Math.exp(-lapRatio / m.sharpnessScale)),
     noise: clamp01(1 - sigma / m.noiseMax),
     blockiness: clamp01(1 - Math.max(0, blk - 1) / m.blockinessSpan),
@@ -243,6 +268,11 @@ export interface GuardInput {
   readonly sourceFaceWidth: number;
   readonly blockOffset: readonly [number, number];
   readonly thresholds: GuardThresholds;
+  /**
+   * Resolution from the detection box's width (how results were judged before issue 14; their recorded settings
+   * say so) or from the source face's effective width, with the "too poor to enhance" floor. Default: box width.
+   */
+  readonly resolution?: { readonly from: 'box-width' } | { readonly from: 'effective-detail'; readonly minEffectiveFaceWidth: number };
 }
 
 export interface GuardOutput extends GuardResult {
@@ -264,14 +294,33 @@ export async function guardEnhancement(input: GuardInput): Promise<GuardOutput> 
   const [es, ee] = await embedFaces([sourceChip, enhancedChip]);
   const cosine = cosineSimilarity(es!, ee!);
   const similarity = identitySimilarity(cosine);
+  const res = input.resolution ?? { from: 'box-width' };
+  const detail: SourceDetail | undefined =
+    res.from === 'effective-detail'
+      ? (() => {
+          const e = effectiveResolution(input.source, input.sourceFaceWidth);
+          return { ...e, method: EFFECTIVE_RESOLUTION.method, resolutionFrom: 'effective-detail', minEffectiveFaceWidth: res.minEffectiveFaceWidth, tooPoor: e.effectiveFaceWidth < res.minEffectiveFaceWidth };
+        })()
+      : undefined;
   const quality = await faceQualityScore(
-    { image: input.enhanced, landmarks: input.landmarks, sourceFaceWidth: input.sourceFaceWidth, scale: input.scale, blockOffset: input.blockOffset },
+    {
+      image: input.enhanced,
+      landmarks: input.landmarks,
+      sourceFaceWidth: input.sourceFaceWidth,
+      scale: input.scale,
+      blockOffset: input.blockOffset,
+      ...(detail ? { resolutionWidth: detail.effectiveFaceWidth } : {}),
+    },
     ee,
   );
   const { verdict, reasons } = verdictOf(quality.value, similarity, input.thresholds);
+  if (detail?.tooPoor) {
+    reasons.unshift(`too poor to enhance: the source face carries ~${detail.effectiveFaceWidth.toFixed(0)} px of real detail (< ${detail.minEffectiveFaceWidth} px)`);
+  }
   return {
-    verdict,
+    verdict: detail?.tooPoor ? 'fail' : verdict,
     reasons,
+    ...(detail ? { meaning: GUARD_PASS_MEANING, sourceDetail: detail } : {}),
     similarity,
     cosine,
     quality,

@@ -20,6 +20,10 @@ import { deblock } from './deblock';
 import { fusedPsfSigma } from './deconvolve';
 import { nonLocalMeans } from './denoise';
 import { fuseFrames, type FrameRegistration, type FusionOptions } from './fusion';
+import { LOCAL_FLOW_DEFAULTS } from '../image/register';
+
+/** Tikhonov damping of the local flow (relative to the mean structure-tensor trace): fixed, stated in the record. */
+const LOCAL_DAMPING = LOCAL_FLOW_DEFAULTS.damping;
 import type { EnhanceSettings, Tier } from '../../domain/enhance';
 import { INVESTIGATIVE_LABEL, tierOf } from '../../domain/enhance';
 import { assertJsonParams, type ProcessingStep } from '../../domain/processingStep';
@@ -33,6 +37,8 @@ export interface CropFrame {
   readonly landmarks: Landmarks5;
   /** Crop origin in the frame, which fixes the codec block grid's phase on the crop. */
   readonly origin: readonly [number, number];
+  /** The detection box in crop pixels (for the 'box' initial transforms). */
+  readonly box?: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
 }
 
 export interface FrameContributionSummary {
@@ -65,13 +71,23 @@ export function blockPhase(origin: readonly [number, number], bs: number): [numb
   return [(((-origin[0]) % bs) + bs) % bs, (((-origin[1]) % bs) + bs) % bs];
 }
 
-function landmarkTransforms(frames: readonly CropFrame[], reference: number, kind: 'landmarks' | 'centroid'): Affine[] {
+function landmarkTransforms(frames: readonly CropFrame[], reference: number, kind: 'landmarks' | 'centroid' | 'box'): Affine[] {
   const ref = frames[reference]!.landmarks;
   const centroid = (lm: Landmarks5): [number, number] => [lm.reduce((a, p) => a + p[0], 0) / 5, lm.reduce((a, p) => a + p[1], 0) / 5];
   const rc = centroid(ref);
+  const rb = frames[reference]!.box;
+  if (kind === 'box' && !rb) throw new RangeError("'box' initial transforms need each frame's detection box");
   return frames.map((f, k) => {
     if (k === reference) return [1, 0, 0, 0, 1, 0] as Affine;
     if (kind === 'landmarks') return estimateSimilarity(ref, f.landmarks);
+    if (kind === 'box') {
+      // Reference pixel p → frame pixel c_k + s·(p − c_ref): the boxes' centres and the ratio of their sizes.
+      const b = f.box!;
+      const sc = 0.5 * (b.w / rb!.w + b.h / rb!.h);
+      const cx = b.x + b.w / 2 - sc * (rb!.x + rb!.w / 2);
+      const cy = b.y + b.h / 2 - sc * (rb!.y + rb!.h / 2);
+      return [sc, 0, cx, 0, sc, cy] as Affine;
+    }
     const c = centroid(f.landmarks);
     return [1, 0, c[0] - rc[0], 0, 1, c[1] - rc[1]] as Affine;
   });
@@ -81,8 +97,14 @@ function round6(v: number): number {
   return Math.round(v * 1e6) / 1e6;
 }
 
-/** Run an enhancement on prepared crops. `reference` indexes `frames`. */
-export async function enhanceCrops(frames: readonly CropFrame[], reference: number, s: EnhanceSettings, onStage?: (stage: string) => void): Promise<EnhanceCoreResult> {
+/** Run an enhancement on prepared crops. `reference` indexes `frames`; `faceBox` is the reference detection in crop pixels. */
+export async function enhanceCrops(
+  frames: readonly CropFrame[],
+  reference: number,
+  s: EnhanceSettings,
+  onStage?: (stage: string) => void,
+  faceBox?: { readonly x: number; readonly y: number; readonly w: number; readonly h: number },
+): Promise<EnhanceCoreResult> {
   if (frames.length === 0) throw new RangeError('no frames to enhance');
   if (reference < 0 || reference >= frames.length) throw new RangeError('reference out of range');
   const steps: ProcessingStep[] = [];
@@ -118,7 +140,9 @@ export async function enhanceCrops(frames: readonly CropFrame[], reference: numb
       method:
         s.initialTransforms === 'landmarks'
           ? 'Initial transform of each frame: least-squares similarity (Umeyama) mapping the reference detection’s five landmarks onto the frame’s'
-          : 'Initial transform of each frame: the translation between the centroids of the reference detection’s five landmarks and the frame’s',
+          : s.initialTransforms === 'box'
+            ? 'Initial transform of each frame: the shift between the centres of the reference detection box and the frame’s, and the scale of their sizes (mean of the width and height ratios)'
+            : 'Initial transform of each frame: the translation between the centroids of the reference detection’s five landmarks and the frame’s',
       params: { reference, transforms: initial.map((a) => a.map(round6)) },
     });
   }
@@ -135,6 +159,7 @@ export async function enhanceCrops(frames: readonly CropFrame[], reference: numb
       maxRotationDeg: s.fusion.maxRotationDeg,
       maxScaleChange: s.fusion.maxScaleChange,
       maxResidualRatio: s.fusion.maxResidualRatio,
+      ...(s.fusion.motionLimits === 'relative-to-initial' ? { limitsRelativeToInitial: true } : {}),
     },
     robust: { estimator: s.fusion.robust },
     deconvolution: deconv
@@ -143,6 +168,27 @@ export async function enhanceCrops(frames: readonly CropFrame[], reference: numb
         : { method: 'richardson-lucy', psfSigma: fusedPsfSigma(fuseScale, deconv.opticalSigma, kernelSigma), iterations: deconv.iterations }
       : null,
     ...(initial ? { initialTransforms: initial } : {}),
+    // Issue 14: exposure normalisation, local registration, the minimum frame count (null / 1 in old records).
+    exposure: s.fusion.exposure ? { maxGain: s.fusion.exposure.maxGain } : null,
+    local: s.fusion.local
+      ? {
+          levels: s.fusion.local.levels,
+          iterations: s.fusion.local.iterations,
+          window: s.fusion.local.window,
+          smoothness: s.fusion.local.smoothness,
+          maxDisplacement: s.fusion.local.maxDisplacement,
+          damping: LOCAL_DAMPING,
+          agreementSigma: s.fusion.local.agreementSigma,
+          agreementScale: s.fusion.local.agreementScale,
+          minAgreement: s.fusion.local.minAgreement,
+        }
+      : null,
+    minFrames: s.fusion.minFrames,
+    resolutionWeighting: s.fusion.resolutionWeighting,
+    // Only a plain fusion may fall back to a single frame; fusion+restore is refused (Restore is the single-frame tool).
+    belowMinimum: s.mode === 'fusion' ? s.fusion.belowMinimum : 'refuse',
+    labels: frames.map((f) => f.frame),
+    ...(faceBox ? { faceRegion: faceBox } : {}),
   };
   onStage?.('fuse');
   const fused = fuseFrames(crops, options);

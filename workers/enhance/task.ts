@@ -21,7 +21,7 @@ import sharp from 'sharp';
 import { z } from 'zod';
 import { writeDerivedBytes } from '../../platform/derivedStore';
 import { cancelled } from '../../domain/errors';
-import { extractFrame } from '../../platform/ffmpeg';
+import { RgbConversionSchema, extractFrame } from '../../platform/ffmpeg';
 import type { Landmarks5 } from '../faces/align';
 import { detectLandmarks, toLandmarks5 } from '../faces/detect';
 import type { Point } from '../image/geometry';
@@ -30,6 +30,7 @@ import type { TaskContext, TaskFn } from '../protocol';
 import { guardEnhancement, type GuardResult } from './guard';
 import { blockPhase, enhanceCrops, type CropFrame } from './pipeline';
 import { EnhanceSettings, tierOf, type Tier } from '../../domain/enhance';
+import { frameSizeProblem } from '../../domain/mediaLimits';
 import type { ProcessingStep } from '../../domain/processingStep';
 import type { FrameRegistration } from './fusion';
 
@@ -63,8 +64,21 @@ export const EnhanceTaskParams = z
     thresholds: z.object({ minQuality: z.number().min(0).max(1), minSimilarity: z.number().min(0).max(1) }).strict(),
     derivedDir: z.string().min(1),
     scratchDir: z.string().min(1),
+    /**
+     * How frames become RGB: the stated conversion of the one decode path (`rgbFilter`). Absent in tasks
+     * recorded before it existed: those decode through the legacy graph they ran with, so they replay exactly.
+     */
+    decode: z
+      .object({
+        conversion: RgbConversionSchema,
+        graph: z.string(),
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  // One decoded frame's memory is bounded (domain/mediaLimits.ts).
+  .refine((p) => frameSizeProblem(p.frameWidth, p.frameHeight) === null, { message: 'frame size beyond the limit (domain/mediaLimits.ts)', path: ['frameWidth'] });
 export type EnhanceTaskParams = z.output<typeof EnhanceTaskParams>;
 export type EnhanceTaskFrame = z.output<typeof EnhanceTaskFrame>;
 
@@ -124,7 +138,7 @@ async function decodeVerified(p: EnhanceTaskParams, f: EnhanceTaskFrame, signal:
   fs.mkdirSync(p.scratchDir, { recursive: true });
   const png = path.join(p.scratchDir, `frame-${f.frame}-${crypto.randomBytes(6).toString('hex')}.png`);
   try {
-    await extractFrame(p.file, { index: f.frame, pts: f.pts, ptsTime: f.ptsTime, md5: f.md5, seekTo: f.seekTo }, png, signal);
+    await extractFrame(p.file, { index: f.frame, pts: f.pts, ptsTime: f.ptsTime, md5: f.md5, seekTo: f.seekTo, conversion: p.decode?.conversion ?? 'legacy' }, png, signal);
     const { data, info } = await sharp(png).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.width !== p.frameWidth || info.height !== p.frameHeight || info.channels !== 3) {
       throw new Error(`frame ${f.frame} decoded as ${info.width}×${info.height}×${info.channels}, expected ${p.frameWidth}×${p.frameHeight}×3`);
@@ -170,8 +184,10 @@ export async function runEnhance(raw: unknown, ctx: TaskContext): Promise<Enhanc
   const used = s.mode === 'restore' ? [p.reference] : p.frames.map((_, i) => i);
   const frames = used.map((i) => p.frames[i]!);
   const reference = used.indexOf(p.reference);
+  // One bar over the whole task, with the stage named: decode (one step per frame), then the enhancement itself,
+  // the identity guard and storing the images.
   const total = frames.length + 3;
-  ctx.progress('enhance', 0, total, 'steps');
+  ctx.progress('decode', 0, total, 'steps');
 
   const win = cropWindows(frames, reference, s.margin);
   const crops: CropFrame[] = [];
@@ -183,7 +199,7 @@ export async function runEnhance(raw: unknown, ctx: TaskContext): Promise<Enhanc
     const origin = win.origins[k]!;
     const image = cropImage(full, origin[0], origin[1], win.w, win.h);
     const landmarks = f.landmarks5.map(([x, y]) => [x - origin[0], y - origin[1]] as Point) as unknown as Landmarks5;
-    crops.push({ frame: f.frame, image, landmarks, origin });
+    crops.push({ frame: f.frame, image, landmarks, origin, box: { x: f.box.x - origin[0], y: f.box.y - origin[1], w: f.box.w, h: f.box.h } });
     const stored = await store(p.derivedDir, image);
     inputs.push({
       ...stored,
@@ -194,14 +210,17 @@ export async function runEnhance(raw: unknown, ctx: TaskContext): Promise<Enhanc
       outsideFraction: r6(outsideFraction(origin, win.w, win.h, p.frameWidth, p.frameHeight)),
       landmarks: landmarks.map(([x, y]) => [r6(x), r6(y)]),
     });
-    ctx.progress('enhance', k + 1, total, 'steps');
+    ctx.progress('decode', k + 1, total, 'steps');
   }
   lap('decodeAndCrop');
   check();
 
-  const core = await enhanceCrops(crops, reference, s);
+  const rb0 = frames[reference]!.box;
+  const ro0 = win.origins[reference]!;
+  const faceBox = { x: rb0.x - ro0[0], y: rb0.y - ro0[1], w: rb0.w, h: rb0.h };
+  const core = await enhanceCrops(crops, reference, s, (stage) => ctx.progress(stage, frames.length, total, 'steps'), faceBox);
   lap('enhance');
-  ctx.progress('enhance', frames.length + 1, total, 'steps');
+  ctx.progress('guard', frames.length + 1, total, 'steps');
   check();
 
   // Landmarks on the result, inside the reference box mapped onto the output grid (box edges scale by `scale`).
@@ -219,9 +238,10 @@ export async function runEnhance(raw: unknown, ctx: TaskContext): Promise<Enhanc
     sourceFaceWidth: rb.w,
     blockOffset: blockPhase(ro, 8),
     thresholds: p.thresholds,
+    resolution: s.guard.resolution === 'effective-detail' ? { from: 'effective-detail', minEffectiveFaceWidth: s.guard.minEffectiveFaceWidth } : { from: 'box-width' },
   });
   lap('guard');
-  ctx.progress('enhance', frames.length + 2, total, 'steps');
+  ctx.progress('store', frames.length + 2, total, 'steps');
   check();
 
   const output = await store(p.derivedDir, core.image);
@@ -264,7 +284,7 @@ export async function runEnhance(raw: unknown, ctx: TaskContext): Promise<Enhanc
     timings,
   };
   lap('store');
-  ctx.progress('enhance', total, total, 'steps');
+  ctx.progress('store', total, total, 'steps');
   return result;
 }
 

@@ -20,6 +20,11 @@ function dlibPoint(i: number): Point {
   return [DLIB_MEAN_X[i - 17]!, DLIB_MEAN_Y[i - 17]!];
 }
 
+/** dlib's mean face, points 17–67 (brows, nose, eyes, mouth) in unit face-box coordinates: the shape a landmark fit is judged against. */
+export function dlibMeanShape(): Point[] {
+  return DLIB_MEAN_X.map((x, i) => [x, DLIB_MEAN_Y[i]!] as Point);
+}
+
 function mean(points: Point[]): Point {
   return [points.reduce((s, p) => s + p[0], 0) / points.length, points.reduce((s, p) => s + p[1], 0) / points.length];
 }

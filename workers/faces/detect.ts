@@ -85,12 +85,16 @@ export async function detectFaces(image: Image, opts: DetectOptions = {}): Promi
 
 /** Run the 68-point net on face boxes (one batch); points come back in source pixels. */
 export async function detectLandmarks(image: Image, boxes: readonly Box[]): Promise<Point[][]> {
+  return detectLandmarksMany(boxes.map((box) => ({ image, box })));
+}
+
+/** The 68-point net on boxes of several images (each face's own region), in batches of 32. */
+export async function detectLandmarksMany(items: ReadonlyArray<{ readonly image: Image; readonly box: Box }>): Promise<Point[][]> {
   // face-api's landmark net was trained on detector boxes padded with black to a centred square.
-  const squares = boxes.map((b) => {
+  const crops = items.map(({ image, box: b }) => {
     const side = Math.max(b.w, b.h);
-    return { x: b.x + b.w / 2 - side / 2, y: b.y + b.h / 2 - side / 2, side, box: b };
-  });
-  const crops = squares.map(({ x, y, side, box }) => {
+    const x = b.x + b.w / 2 - side / 2;
+    const y = b.y + b.h / 2 - side / 2;
     const sx = Math.floor(x);
     const sy = Math.floor(y);
     const n = Math.max(1, Math.round(side));
@@ -100,7 +104,7 @@ export async function detectLandmarks(image: Image, boxes: readonly Box[]): Prom
       for (let u = 0; u < n; u++) {
         const px = sx + u;
         const py = sy + v;
-        const inside = px >= box.x - 0.5 && px <= box.x + box.w - 0.5 && py >= box.y - 0.5 && py <= box.y + box.h - 0.5
+        const inside = px >= b.x - 0.5 && px <= b.x + b.w - 0.5 && py >= b.y - 0.5 && py <= b.y + b.h - 0.5
           && px >= 0 && py >= 0 && px < image.width && py < image.height;
         if (!inside) for (let k = 0; k < ch; k++) crop.data[(v * n + u) * ch + k] = 0;
       }

@@ -17,7 +17,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { SightlineError, cancelled } from '../../domain/errors';
-import { extractFrame } from '../../platform/ffmpeg';
+import { RgbConversionSchema, extractFrame } from '../../platform/ffmpeg';
 import { writeDerivedBytes } from '../../platform/derivedStore';
 import type { Landmarks5 } from '../faces/align';
 import type { Point } from '../image/geometry';
@@ -173,6 +173,8 @@ export const TemplatesTaskParams = z
     frameHeight: z.number().int().positive(),
     /** How the evidence's pixels were indexed: ffmpeg (clips) or sharp (stills), so the MD5 check compares like with like. */
     decoder: z.enum(['ffmpeg', 'sharp']),
+    /** How decoded frames become RGB (the one decode path), from the evidence record. */
+    conversion: RgbConversionSchema,
     items: z.array(z.object({ key: z.string().min(1), frames: z.array(TemplateFrame).min(1).max(64) }).strict()).min(1),
     recognizer: Recognizer,
     upscale: z.number().int().min(1).max(8),
@@ -226,7 +228,7 @@ async function decodeVerified(p: TemplatesTaskParams, f: TemplateFrame, signal: 
   fs.mkdirSync(p.scratchDir, { recursive: true });
   const png = path.join(p.scratchDir, `frame-${f.frame}-${crypto.randomBytes(6).toString('hex')}.png`);
   try {
-    await extractFrame(p.file, { index: f.frame, pts: f.pts, ptsTime: f.ptsTime, md5: f.md5, seekTo: f.seekTo }, png, signal);
+    await extractFrame(p.file, { index: f.frame, pts: f.pts, ptsTime: f.ptsTime, md5: f.md5, seekTo: f.seekTo, conversion: p.conversion }, png, signal);
     const { data, info } = await sharp(png).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.width !== p.frameWidth || info.height !== p.frameHeight || info.channels !== 3) {
       throw new SightlineError('CORRUPT_MEDIA', `frame ${f.frame} decoded as ${info.width}×${info.height}×${info.channels}, expected ${p.frameWidth}×${p.frameHeight}×3`);

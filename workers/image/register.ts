@@ -957,3 +957,219 @@ export function warpToTemplate(input: Image, warp: Affine, width: number, height
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dense local (non-rigid) registration: what is left after a global warp
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Parameters of the dense, regularised local alignment (coarse-to-fine Lucas–Kanade). Lengths are in the
+ * template's pixels at full resolution.
+ */
+export interface LocalFlowParams {
+  /** Pyramid levels (1 = full resolution only; each further level halves the size). */
+  readonly levels: number;
+  /** Gauss–Newton iterations per level. */
+  readonly iterations: number;
+  /** σ of the Gaussian window over which each pixel's 2×2 least-squares system is summed (Lucas & Kanade 1981). */
+  readonly window: number;
+  /** σ of the Gaussian that smooths the displacement field after every iteration: the regulariser. */
+  readonly smoothness: number;
+  /** Displacements are clamped to this length. */
+  readonly maxDisplacement: number;
+  /**
+   * Tikhonov term added to each pixel's system, relative to the mean trace of the systems: in flat areas (no
+   * gradient, no information) the update stays near zero and the smoothing fills in from textured neighbours.
+   */
+  readonly damping: number;
+}
+
+export const LOCAL_FLOW_DEFAULTS: LocalFlowParams = Object.freeze({ levels: 2, iterations: 6, window: 1.5, smoothness: 2, maxDisplacement: 1.5, damping: 0.05 });
+
+export interface LocalFlow {
+  /** Displacement (template px) per template pixel: the aligned frame is `moving(x + u, y + v)`. */
+  readonly u: Float64Array;
+  readonly v: Float64Array;
+  readonly width: number;
+  readonly height: number;
+  readonly meanMagnitude: number;
+  readonly maxMagnitude: number;
+}
+
+/** Separable Gaussian of a float64 plane, symmetric border (deterministic, no allocation of Images). */
+function blurPlane(src: Float64Array, w: number, h: number, sigma: number): Float64Array<ArrayBuffer> {
+  if (!(sigma > 0)) return Float64Array.from(src);
+  const r = Math.max(1, Math.ceil(3 * sigma));
+  const k = new Float64Array(2 * r + 1);
+  let ks = 0;
+  for (let i = -r; i <= r; i++) ks += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < k.length; i++) k[i]! /= ks;
+  const refl = (i: number, n: number): number => {
+    if (n === 1) return 0;
+    let j = i;
+    while (j < 0 || j >= n) j = j < 0 ? -j - 1 : 2 * n - j - 1;
+    return j;
+  };
+  const tmp = new Float64Array(w * h);
+  const out = new Float64Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let i = -r; i <= r; i++) s += k[i + r]! * src[y * w + refl(x + i, w)]!;
+      tmp[y * w + x] = s;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let i = -r; i <= r; i++) s += k[i + r]! * tmp[refl(y + i, h) * w + x]!;
+      out[y * w + x] = s;
+    }
+  }
+  return out;
+}
+
+/** Bilinear sample of a plane, clamped to its edge. */
+export function samplePlane(p: Float64Array, w: number, h: number, x: number, y: number): number {
+  const cx = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
+  const cy = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
+  const x0 = Math.min(w - 2, Math.floor(cx));
+  const y0 = Math.min(h - 2, Math.floor(cy));
+  if (w < 2 || h < 2) return p[0]!;
+  const fx = cx - x0;
+  const fy = cy - y0;
+  const i = y0 * w + x0;
+  return (1 - fy) * ((1 - fx) * p[i]! + fx * p[i + 1]!) + fy * ((1 - fx) * p[i + w]! + fx * p[i + w + 1]!);
+}
+
+/** Halve a plane by 2×2 averaging (odd edges replicate the last row/column). */
+function halvePlane64(src: Float64Array, w: number, h: number): { data: Float64Array; w: number; h: number } {
+  const hw = Math.max(1, Math.ceil(w / 2));
+  const hh = Math.max(1, Math.ceil(h / 2));
+  const out = new Float64Array(hw * hh);
+  for (let y = 0; y < hh; y++) {
+    for (let x = 0; x < hw; x++) {
+      const x0 = Math.min(w - 1, 2 * x);
+      const x1 = Math.min(w - 1, 2 * x + 1);
+      const y0 = Math.min(h - 1, 2 * y);
+      const y1 = Math.min(h - 1, 2 * y + 1);
+      out[y * hw + x] = 0.25 * (src[y0 * w + x0]! + src[y0 * w + x1]! + src[y1 * w + x0]! + src[y1 * w + x1]!);
+    }
+  }
+  return { data: out, w: hw, h: hh };
+}
+
+/**
+ * Dense displacement field that aligns `moving` (already globally registered onto the template's grid, same
+ * size) to `template`, both single-channel: coarse-to-fine Lucas–Kanade (each pixel's displacement update
+ * solves the 2×2 normal equations summed over a Gaussian window of the template's gradients), damped where
+ * the window holds no structure, smoothed after every iteration (so the field stays a gentle deformation:
+ * small changes of pose and expression, not a rearrangement of the face) and clamped to `maxDisplacement`.
+ * Deterministic: float64 throughout, fixed loop order.
+ */
+export function denseLocalFlow(template: Image, moving: Image, options: Partial<LocalFlowParams> = {}): LocalFlow {
+  const p: LocalFlowParams = { ...LOCAL_FLOW_DEFAULTS, ...options };
+  if (template.width !== moving.width || template.height !== moving.height) throw new RangeError('denseLocalFlow: template and moving must share size');
+  const t0 = toGray(template);
+  const m0 = toGray(moving);
+  const W = t0.width;
+  const H = t0.height;
+  const pyrT: Array<{ data: Float64Array; w: number; h: number }> = [{ data: Float64Array.from(t0.data), w: W, h: H }];
+  const pyrM: Array<{ data: Float64Array; w: number; h: number }> = [{ data: Float64Array.from(m0.data), w: W, h: H }];
+  for (let l = 1; l < Math.max(1, Math.floor(p.levels)); l++) {
+    const a = pyrT[l - 1]!;
+    if (a.w < 8 || a.h < 8) break;
+    pyrT.push(halvePlane64(a.data, a.w, a.h));
+    pyrM.push(halvePlane64(pyrM[l - 1]!.data, a.w, a.h));
+  }
+  let u = new Float64Array(pyrT[pyrT.length - 1]!.w * pyrT[pyrT.length - 1]!.h);
+  let v = new Float64Array(u.length);
+  for (let l = pyrT.length - 1; l >= 0; l--) {
+    const T = pyrT[l]!;
+    const M = pyrM[l]!;
+    const { w, h } = T;
+    const f = 2 ** l;
+    if (l < pyrT.length - 1) {
+      // Up to this level: resample the coarser field and double it (displacements are in pixels of the level).
+      const cw = pyrT[l + 1]!.w;
+      const ch = pyrT[l + 1]!.h;
+      const nu = new Float64Array(w * h);
+      const nv = new Float64Array(w * h);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const cx = (x + 0.5) / 2 - 0.5;
+          const cy = (y + 0.5) / 2 - 0.5;
+          nu[y * w + x] = 2 * samplePlane(u, cw, ch, cx, cy);
+          nv[y * w + x] = 2 * samplePlane(v, cw, ch, cx, cy);
+        }
+      }
+      u = nu;
+      v = nv;
+    }
+    // Template gradients (central differences) and their windowed products: each pixel's 2×2 system.
+    const gx = new Float64Array(w * h);
+    const gy = new Float64Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const xl = Math.max(0, x - 1);
+        const xr = Math.min(w - 1, x + 1);
+        const yu = Math.max(0, y - 1);
+        const yd = Math.min(h - 1, y + 1);
+        gx[y * w + x] = (T.data[y * w + xr]! - T.data[y * w + xl]!) / Math.max(1, xr - xl);
+        gy[y * w + x] = (T.data[yd * w + x]! - T.data[yu * w + x]!) / Math.max(1, yd - yu);
+      }
+    }
+    const win = p.window / f;
+    const prod = (a: Float64Array, b: Float64Array): Float64Array => {
+      const o = new Float64Array(w * h);
+      for (let i = 0; i < o.length; i++) o[i] = a[i]! * b[i]!;
+      return blurPlane(o, w, h, win);
+    };
+    const a11 = prod(gx, gx);
+    const a12 = prod(gx, gy);
+    const a22 = prod(gy, gy);
+    let meanTrace = 0;
+    for (let i = 0; i < a11.length; i++) meanTrace += a11[i]! + a22[i]!;
+    meanTrace /= a11.length;
+    const lambda = p.damping * meanTrace + 1e-12;
+    const maxD = p.maxDisplacement / f;
+    const it = new Float64Array(w * h);
+    for (let iter = 0; iter < p.iterations; iter++) {
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const i = y * w + x;
+          it[i] = samplePlane(M.data, w, h, x + u[i]!, y + v[i]!) - T.data[i]!;
+        }
+      }
+      const b1 = prod(gx, it);
+      const b2 = prod(gy, it);
+      for (let i = 0; i < u.length; i++) {
+        const A = a11[i]! + lambda;
+        const B = a12[i]!;
+        const C = a22[i]! + lambda;
+        const det = A * C - B * B;
+        if (!(det > 0)) continue;
+        // (A B; B C)·(du dv) = −(b1 b2)
+        u[i] = u[i]! - (C * b1[i]! - B * b2[i]!) / det;
+        v[i] = v[i]! - (A * b2[i]! - B * b1[i]!) / det;
+      }
+      u = blurPlane(u, w, h, p.smoothness / f);
+      v = blurPlane(v, w, h, p.smoothness / f);
+      for (let i = 0; i < u.length; i++) {
+        const mag = Math.hypot(u[i]!, v[i]!);
+        if (mag > maxD) {
+          u[i] = (u[i]! * maxD) / mag;
+          v[i] = (v[i]! * maxD) / mag;
+        }
+      }
+    }
+  }
+  let sum = 0;
+  let max = 0;
+  for (let i = 0; i < u.length; i++) {
+    const mag = Math.hypot(u[i]!, v[i]!);
+    sum += mag;
+    if (mag > max) max = mag;
+  }
+  return { u, v, width: W, height: H, meanMagnitude: sum / u.length, maxMagnitude: max };
+}

@@ -18,3 +18,16 @@ export const count: TaskFn<{ counted: number }> = async (params, ctx) => {
 export const fail: TaskFn<never> = async (params) => {
   throw new SightlineError('INVALID_INPUT', String((params as { message?: string }).message ?? 'failed on purpose'));
 };
+
+/** Stream `batches` partial batches of `size` numbers (each waits for back-pressure), then report how many. */
+export const stream: TaskFn<{ sent: number }> = async (params, ctx) => {
+  const batches = Number((params as { batches?: number }).batches ?? 20);
+  const size = Number((params as { size?: number }).size ?? 1000);
+  let sent = 0;
+  for (let b = 0; b < batches; b++) {
+    if (ctx.signal.aborted) throw new SightlineError('CANCELLED', 'stream cancelled');
+    await ctx.partial({ batch: b, values: Array.from({ length: size }, (_, i) => b * size + i) });
+    sent++;
+  }
+  return { sent };
+};

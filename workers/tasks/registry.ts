@@ -4,8 +4,7 @@
  * caller casts a result. Types only: the pool (in the app process) never loads a task's module, which would pull
  * onnxruntime into the main process.
  */
-import type { AnalyzeResult } from '../analysis/analyze';
-import type { AnalyzeTaskParams } from '../analysis/params';
+import type { SegmentResult, SegmentTaskParams } from '../analysis/segment';
 import type { EnhanceTaskParams, EnhanceTaskResult } from '../enhance/task';
 import type { ImageTaskParams, ImageTaskResult, ReferenceTaskParams, ReferenceTaskResult, TemplatesTaskParams, TemplatesTaskResult } from '../identify/task';
 
@@ -14,10 +13,12 @@ export interface TaskKinds {
   'diag.ping': { readonly params: Record<string, never>; readonly result: { readonly pid: number; readonly threads: number } };
   /** Diagnostics (tests): count `steps` units of ~10 ms, checking for cancellation between them. */
   'diag.count': { readonly params: { readonly steps?: number }; readonly result: { readonly counted: number } };
+  /** Diagnostics (tests): stream `batches` partial batches of `size` numbers. */
+  'diag.stream': { readonly params: { readonly batches?: number; readonly size?: number }; readonly result: { readonly sent: number } };
   /** Diagnostics (tests): fail with an INVALID_INPUT error. */
   'diag.fail': { readonly params: { readonly message?: string }; readonly result: never };
-  /** Find, align, embed, score and track the faces of one clip. */
-  analyze: { readonly params: AnalyzeTaskParams; readonly result: AnalyzeResult };
+  /** Find, check, align, embed, score and track the faces of one frame range of a clip (detections stream as partial batches). */
+  'analyze.segment': { readonly params: SegmentTaskParams; readonly result: SegmentResult };
   /** Enhance one face from selected frames (fusion / restore), with the identity guard. */
   enhance: { readonly params: EnhanceTaskParams; readonly result: EnhanceTaskResult };
   /** Identification: the faces of a reference photo, and the chosen one's chip, embedding and quality. */
@@ -32,7 +33,7 @@ export type TaskKind = keyof TaskKinds;
 export type TaskParams<K extends TaskKind> = TaskKinds[K]['params'];
 export type TaskResult<K extends TaskKind> = TaskKinds[K]['result'];
 
-export const TASK_KINDS: readonly TaskKind[] = ['diag.ping', 'diag.count', 'diag.fail', 'analyze', 'enhance', 'identify.reference', 'identify.templates', 'identify.image'];
+export const TASK_KINDS: readonly TaskKind[] = ['diag.ping', 'diag.count', 'diag.stream', 'diag.fail', 'analyze.segment', 'enhance', 'identify.reference', 'identify.templates', 'identify.image'];
 
 export function isTaskKind(k: unknown): k is TaskKind {
   return typeof k === 'string' && (TASK_KINDS as readonly string[]).includes(k);

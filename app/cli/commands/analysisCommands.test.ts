@@ -41,7 +41,7 @@ describe('sightline analyze / tracks / jobs', () => {
     const out = r.json();
     expect(out).toMatchObject({ ok: true, job: { kind: 'analyze', state: 'succeeded' }, run: { id: 1, step: 2, framesAnalysed: 5, evidenceId: 1 } });
     expect(out.run.resultsSha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(out.run.models.map((m: { id: string }) => m.id)).toEqual(['face-detector', 'face-landmarks', 'face-embedder']);
+    expect(out.run.models.map((m: { id: string }) => m.id)).toEqual(['face-detector-blazeface', 'face-detector', 'face-landmarks', 'face-embedder']);
 
     const tracks = cli('tracks', caseDir, '1', '--json').json();
     expect(tracks).toMatchObject({ ok: true, evidenceId: 1, run: { id: 1 } });

@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { exportAuditLog } from '../../../core/auditExport';
 import { SightlineError } from '../../../domain/errors';
+import { term } from '../../../platform/terminalText';
 import { EXIT } from '../exitCodes';
 import { str, withCase } from './shared';
 
@@ -16,9 +17,9 @@ export const auditVerify: Command = {
         ctx.print({ ok: true, verification: r }, `audit chain intact: ${r.entries} entries, head ${r.headHash}`);
         return EXIT.ok;
       }
-      ctx.print({ ok: false, verification: r }, `audit chain BROKEN at entry ${r.firstBadSeq}: ${r.reason}`);
+      ctx.print({ ok: false, verification: r }, term`audit chain BROKEN at entry ${r.firstBadSeq}: ${r.reason}`);
       return EXIT.auditBroken;
-    });
+    }, { readonly: true });
   },
 };
 
@@ -35,8 +36,8 @@ export const auditExport: Command = {
       const r = exportAuditLog(c, format, str(values, 'out'));
       ctx.print(
         { ok: true, ...r },
-        `exported ${r.entries} audit entries (${format}) to ${r.path}\n  head hash ${r.headHash}${r.chainIntact ? '' : '\n  WARNING: the chain is broken; run `sightline audit verify`'}`,
+        `${term`exported ${r.entries} audit entries (${format}) to ${r.path}`}\n  head hash ${r.headHash}${r.chainIntact ? '' : '\n  WARNING: the chain is broken; run `sightline audit verify`'}`,
       );
-    });
+    }, { ctx });
   },
 };

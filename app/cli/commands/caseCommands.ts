@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { createCase, readCaseInfoSummary } from '../../../core/case';
 import { SightlineError } from '../../../domain/errors';
+import { term } from '../../../platform/terminalText';
 import { str, withCase } from './shared';
 
 export const caseCreate: Command = {
@@ -17,7 +18,7 @@ export const caseCreate: Command = {
     const c = createCase(dir!, { caseNumber: str(values, 'number')!, title: str(values, 'title')!, examiner: examiner!, agency: str(values, 'agency') ?? null });
     try {
       const info = readCaseInfoSummary(c);
-      ctx.print({ ok: true, case: info }, `Created case ${c.info.caseNumber} "${c.info.title}" at ${c.dir}`);
+      ctx.print({ ok: true, case: info }, term`Created case ${c.info.caseNumber} "${c.info.title}" at ${c.dir}`);
     } finally {
       c.close();
     }
@@ -34,14 +35,14 @@ export const caseInfo: Command = {
       const info = readCaseInfoSummary(c);
       ctx.print({ ok: true, case: info }, () =>
         [
-          `Case        ${c.info.caseNumber} — ${c.info.title}`,
-          `Folder      ${c.dir}`,
-          `Examiner    ${c.info.examiner}${c.info.agency ? ` (${c.info.agency})` : ''}`,
-          `Created     ${c.info.createdAt} with Sightline ${c.info.appVersion}`,
+          term`Case        ${c.info.caseNumber} — ${c.info.title}`,
+          term`Folder      ${c.dir}`,
+          term`Examiner    ${c.info.examiner}${c.info.agency ? ` (${c.info.agency})` : ''}`,
+          term`Created     ${c.info.createdAt} with Sightline ${c.info.appVersion}`,
           `Evidence    ${String(info.evidence)} item(s)`,
           `Audit log   ${String(info.auditEntries)} entries, head ${String(info.auditHead)}`,
         ].join('\n'),
       );
-    });
+    }, { readonly: true });
   },
 };

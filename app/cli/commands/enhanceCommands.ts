@@ -10,8 +10,14 @@
 import type { Command } from '../command';
 import { listTracks } from '../../../core/analysis/results';
 import { getGuardSettings, setGuardThresholds } from '../../../core/enhance/guardSettings';
-import { getEnhancement, listEnhancements, saveSelection, type Enhancement } from '../../../core/enhance/records';
+import { getEnhancement, listEnhancements, selectForEnhancement, type Enhancement } from '../../../core/enhance/records';
+import { describeFfmpeg } from '../../../platform/tools';
+import { GUARD_PASS_MEANING } from '../../../domain/identity';
+import { nameTrack, trackName } from '../../../core/tracks/names';
+import { trackTitle } from '../../../domain/tracks';
+import { getTrack } from '../../../core/analysis/results';
 import { SightlineError } from '../../../domain/errors';
+import { term } from '../../../platform/terminalText';
 import type { CaseHandle } from '../../../core/case';
 import { ENHANCE_MODES, resolveEnhanceSettings, type EnhanceMode } from '../../../domain/enhance';
 import { fmtSeconds, runJobInProcess, str, withCase } from './shared';
@@ -33,7 +39,7 @@ function fraction(raw: string | undefined, what: string): number | undefined {
 }
 
 /** `--track 17` (a track id) or `--track 2/3` (track 3, as `sightline tracks` numbers them, of evidence 2's newest run). */
-function resolveTrack(c: CaseHandle, raw: string): number {
+export function resolveTrack(c: CaseHandle, raw: string): number {
   const id = /^\s*(\d+)\s*$/.exec(raw);
   if (id) return positiveInt(id[1], '--track')!;
   const pair = /^\s*(\d+)\s*[/:]\s*(\d+)\s*$/.exec(raw);
@@ -44,30 +50,43 @@ function resolveTrack(c: CaseHandle, raw: string): number {
   return t.id;
 }
 
-/** The lines every view of a result shows: tier label, guard verdict (a warning when it fails), numbers. */
-export function describeEnhancement(e: Enhancement, detail = false): string {
+function trackOf(c: CaseHandle, trackId: number): { ordinal: number; name: string | null } {
+  return { ordinal: getTrack(c, trackId).track.ordinal, name: trackName(c, trackId) };
+}
+
+/** The lines every view of a result shows: what was done, tier label, the guard in words (a warning when it fails), numbers. */
+export function describeEnhancement(e: Enhancement, detail = false, track?: { ordinal: number; name: string | null }): string {
   const g = e.guard;
+  const t = e.guardText;
   const verdict =
-    g.verdict === 'pass'
-      ? `guard: PASS — quality ${g.quality.value.toFixed(3)} > ${g.thresholds.minQuality}, identity similarity ${g.similarity.toFixed(3)} > ${g.thresholds.minSimilarity} (cosine ${g.cosine.toFixed(4)})`
-      : `⚠ guard: FAIL — ${g.reasons.join('; ')} (cosine ${g.cosine.toFixed(4)}). Shown for the record: NOT a reliable image of the face.`;
+    t.outcome === 'no-drift'
+      ? term`guard: ${t.headline} (cosine ${g.cosine.toFixed(4)})`
+      : term`⚠ guard: ${t.headline} (cosine ${g.cosine.toFixed(4)}). Shown for the record: NOT a reliable image of the face.`;
+  const tool = (e.runtime.ffmpeg as { version: string; source: string; path: string } | undefined) ?? null;
   const lines = [
-    `enhancement ${e.id}  track ${e.trackId}  evidence #${e.evidenceId}  ${e.mode} ×${e.scale}  ${e.outputWidth}×${e.outputHeight}  ${e.createdAt} by ${e.createdBy}`,
-    `  ${e.tier === 'evidential' ? 'EVIDENTIAL' : 'INVESTIGATIVE'}: ${e.tierLabel}`,
+    term`enhancement ${e.id}  ${track ? `${trackTitle(track)}, id ${e.trackId}` : `track ${e.trackId}`}  evidence #${e.evidenceId}  ${e.title}  ${e.outputWidth}×${e.outputHeight}  ${e.createdAt} by ${e.createdBy}`,
+    term`  ${e.tier === 'evidential' ? 'EVIDENTIAL' : 'INVESTIGATIVE'}: ${e.tierLabel}`,
     `  frames ${e.frames.join(', ')} (reference ${e.referenceFrame}); ${e.acceptedFrames} fused, ${e.rejectedFrames} rejected`,
     `  ${verdict}`,
     `  output sha256 ${e.outputSha256}`,
   ];
   if (detail) {
     const q = g.quality.components;
+    lines.push(`  what a pass means: ${t.meaning}`);
     lines.push(
       `  quality components: resolution ${q.resolution.toFixed(3)}, sharpness ${q.sharpness.toFixed(3)}, noise ${q.noise.toFixed(3)}, blockiness ${q.blockiness.toFixed(3)}, stability ${q.stability.toFixed(3)}`,
     );
-    for (const r of e.registrations ?? []) {
-      if (!r.accepted) lines.push(`  rejected frame ${r.frame}: ${r.reasons.map((x) => x.detail).join('; ')} (residual ${r.residualMad.toFixed(4)})`);
+    if (g.sourceDetail) {
+      lines.push(
+        `  source detail: face ${g.sourceDetail.faceWidth.toFixed(0)} px wide, ~${g.sourceDetail.effectiveFaceWidth.toFixed(0)} px of real detail (footage upscaled ×${g.sourceDetail.factor} by the round-trip estimate)`,
+      );
     }
-    lines.push('  steps:', ...e.steps.map((s, i) => `    ${i + 1}. ${s.operation} — ${s.method}`));
-    lines.push('  models:', ...e.models.map((m) => `    ${m.id} ${m.sha256} (${m.use})`));
+    for (const r of e.registrations ?? []) {
+      if (!r.accepted) lines.push(term`  rejected frame ${r.frame}: ${r.reasons.map((x) => x.detail).join('; ')} (residual ${r.residualMad.toFixed(4)})`);
+    }
+    lines.push('  steps:', ...e.steps.map((s, i) => term`    ${i + 1}. ${s.operation} — ${s.method}`));
+    lines.push('  models:', ...e.models.map((m) => term`    ${m.id} ${m.sha256} (${m.use})`));
+    lines.push(`  decoded by ${tool ? describeFfmpeg(tool) : 'ffmpeg (not recorded: made before Sightline recorded it)'}`);
   }
   return lines.join('\n');
 }
@@ -75,9 +94,16 @@ export function describeEnhancement(e: Enhancement, detail = false): string {
 export const enhanceCmd: Command = {
   path: ['enhance'],
   summary: 'enhance the face of a track: fusion (evidential) or restoration (investigative), with the identity guard (audited)',
-  usage: `enhance DIR --track ID|EVIDENCE/N [--frames 3,7,12 | --best N] --mode ${ENHANCE_MODES.join('|')} [--scale 2|4]`,
+  usage: `enhance DIR --track ID|EVIDENCE/N [--frames 3,7,12 | --best N] --mode ${ENHANCE_MODES.join('|')} [--scale 2|4] [--single-frame]`,
   positionals: [1, 1],
-  options: { track: { type: 'string' }, frames: { type: 'string' }, best: { type: 'string' }, mode: { type: 'string' }, scale: { type: 'string' } },
+  options: {
+    track: { type: 'string' },
+    frames: { type: 'string' },
+    best: { type: 'string' },
+    mode: { type: 'string' },
+    scale: { type: 'string' },
+    'single-frame': { type: 'boolean' },
+  },
   async run([dir], values: Values, ctx) {
     const trackRaw = str(values, 'track');
     if (trackRaw === undefined) throw new SightlineError('INVALID_INPUT', '--track is required: a track id (`sightline tracks DIR EVIDENCE --json`), or EVIDENCE/N for track N of an evidence item');
@@ -96,18 +122,20 @@ export const enhanceCmd: Command = {
     } else {
       request = { best: positiveInt(bestRaw, '--best', 64) ?? 16 };
     }
-    const settings = resolveEnhanceSettings({ mode: mode as EnhanceMode, scale: Number(scaleRaw) });
+    const singleFrame = values['single-frame'] === true;
+    if (singleFrame && mode !== 'fusion') throw new SightlineError('INVALID_INPUT', '--single-frame applies to --mode fusion only (Restore already works on one frame)');
+    const settings = resolveEnhanceSettings({ mode: mode as EnhanceMode, scale: Number(scaleRaw), ...(singleFrame ? { fusion: { belowMinimum: 'single-frame' } } : {}) });
     return withCase(dir!, values, async (c) => {
       const trackId = resolveTrack(c, trackRaw);
       const t0 = performance.now();
-      const selection = saveSelection(c, trackId, request);
+      const selection = selectForEnhancement(c, trackId, request, settings);
       const done = await runJobInProcess(c, ctx, 'enhance', { trackId, selectionId: selection.id, settings });
       const rec = done.result;
       const e = getEnhancement(c, rec.enhancementId);
       const seconds = (performance.now() - t0) / 1000;
-      ctx.print({ ok: true, job: done, selection, enhancement: e, seconds }, () => `${describeEnhancement(e, true)}\n  done in ${fmtSeconds(seconds)}`);
+      ctx.print({ ok: true, job: done, selection, enhancement: e, seconds }, () => `${describeEnhancement(e, true, trackOf(c, e.trackId))}\n  done in ${fmtSeconds(seconds)}`);
       return undefined;
-    });
+    }, { ctx });
   },
 };
 
@@ -122,17 +150,18 @@ export const replayCmd: Command = {
       const rec = getEnhancement(c, id);
       const done = await runJobInProcess(c, ctx, 'replay', { enhancementId: id });
       const r = done.result;
-      ctx.print({ ok: r.matches, replay: r, enhancement: { id: rec.id, tier: rec.tier, tierLabel: rec.tierLabel } }, () =>
+      ctx.print({ ok: r.matches, replay: r, enhancement: { id: rec.id, title: rec.title, tier: rec.tier, tierLabel: rec.tierLabel } }, () =>
         [
-          `replay of enhancement ${id} (${rec.mode} ×${rec.scale}, ${rec.tierLabel}):`,
+          term`replay of enhancement ${id} (${rec.title}, ${rec.tierLabel}):`,
           `  recorded output ${r.recordedSha256}`,
           `  replayed output ${r.outputSha256}`,
           r.matches ? '  MATCH: the output was reproduced bit for bit from the original evidence' : '  MISMATCH: the replay produced a different output',
           `  input crops ${r.details.inputsMatch ? 'identical' : `DIFFER (${r.details.inputMismatches.map((m) => `frame ${m.frame}`).join(', ')})`}; contribution maps ${r.details.contributionsMatch ? 'identical' : 'DIFFER'}; guard numbers ${r.details.guardMatches ? 'identical' : 'DIFFER'}`,
+          `  decoded by ${r.details.runtime.ffmpeg ? describeFfmpeg(r.details.runtime.ffmpeg as { version: string; source: string; path: string }) : 'ffmpeg (not recorded)'}`,
         ].join('\n'),
       );
       return r.matches ? 0 : 1;
-    });
+    }, { ctx });
   },
 };
 
@@ -147,7 +176,27 @@ export const enhancementsCmd: Command = {
     const id = positiveInt(str(values, 'id'), '--id');
     await withCase(dir!, values, (c) => {
       const list = id !== undefined ? [getEnhancement(c, id)] : listEnhancements(c, trackId !== undefined ? { trackId } : {});
-      ctx.print({ ok: true, enhancements: list }, () => (list.length === 0 ? 'No enhancements yet.' : list.map((e) => describeEnhancement(e, id !== undefined)).join('\n\n')));
+      ctx.print({ ok: true, enhancements: list }, () => (list.length === 0 ? 'No enhancements yet.' : list.map((e) => describeEnhancement(e, id !== undefined, trackOf(c, e.trackId))).join('\n\n')));
+    }, { readonly: true });
+  },
+};
+
+export const trackNameCmd: Command = {
+  path: ['track', 'name'],
+  summary: 'name a face track ("suspect 1"; an empty name clears it); shown wherever the track appears (audited)',
+  usage: 'track name DIR --track ID|EVIDENCE/N NAME',
+  positionals: [2, 2],
+  options: { track: { type: 'string' } },
+  async run([dir, name], values: Values, ctx) {
+    const trackRaw = str(values, 'track');
+    if (trackRaw === undefined) throw new SightlineError('INVALID_INPUT', '--track is required: a track id, or EVIDENCE/N for track N of an evidence item');
+    await withCase(dir!, values, (c) => {
+      const change = nameTrack(c, resolveTrack(c, trackRaw), name!);
+      ctx.print({ ok: true, ...change }, () =>
+        change.name === change.previous
+          ? term`track ${change.trackId} is already ${change.name ? `named "${change.name}"` : 'unnamed'}; nothing changed`
+          : term`track ${change.trackId}: ${change.name ? `named "${change.name}"` : 'name cleared'}${change.previous ? ` (was "${change.previous}")` : ''} (audited as track.name)`,
+      );
     });
   },
 };
@@ -167,8 +216,8 @@ export const guardCmd: Command = {
         ? setGuardThresholds(c, { ...(minQuality !== undefined ? { minQuality } : {}), ...(minSimilarity !== undefined ? { minSimilarity } : {}) }, str(values, 'reason'))
         : getGuardSettings(c);
       ctx.print({ ok: true, guard: s, changed }, () =>
-        `identity guard: pass when quality > ${s.minQuality} and identity similarity > ${s.minSimilarity}${s.updatedAt ? ` (set ${s.updatedAt} by ${s.updatedBy})` : ' (defaults)'}${changed ? '\n  changed (audited as settings.guard)' : ''}`,
+        term`identity guard: pass when quality > ${s.minQuality} and identity similarity > ${s.minSimilarity}${s.updatedAt ? ` (set ${s.updatedAt} by ${s.updatedBy})` : ' (defaults)'}${changed ? '\n  changed (audited as settings.guard)' : ''}\n  ${GUARD_PASS_MEANING}`,
       );
-    });
+    }, { ctx, readonly: minQuality === undefined && minSimilarity === undefined });
   },
 };

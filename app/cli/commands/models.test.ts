@@ -27,7 +27,7 @@ describe('sightline models / detect', () => {
     expect(await modelsCmd.run([], {}, ctx)).toBe(0);
     const out = printed[0] as { ok: boolean; models: Array<{ id: string; status: string; source: string; license: string; expectedSha256: string }> };
     expect(out.ok).toBe(true);
-    expect(out.models.map((m) => m.id)).toEqual(['face-detector', 'face-landmarks', 'face-embedder', 'super-resolution-x4', 'super-resolution-x2', 'identity-embedder']);
+    expect(out.models.map((m) => m.id)).toEqual(['face-detector', 'face-detector-blazeface', 'face-landmarks', 'face-embedder', 'super-resolution-x4', 'super-resolution-x2', 'identity-embedder']);
     for (const m of out.models) {
       expect(m.status).toBe('ok');
       expect(m.source).toMatch(/@\d/);

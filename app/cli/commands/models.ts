@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from '../command';
 import { SightlineError } from '../../../domain/errors';
 import { EXIT } from '../exitCodes';
+import { term } from '../../../platform/terminalText';
 import { loadManifest, modelPath } from '../../../models/manifest';
 import { sha256File } from '../../../platform/hashing';
 import { readImage } from '../../../workers/image/image';
@@ -55,7 +56,7 @@ export const modelsCmd: Command = {
       `${r.status === 'ok' ? 'ok           ' : r.status.padEnd(13)} ${r.id}  ${r.name}`,
       `    source   ${r.source}`,
       `    licence  ${r.license}`,
-      `    file     ${r.file}`,
+      term`    file     ${r.file}`,
       `    sha256   ${r.expectedSha256}${r.status === 'hash-mismatch' ? `\n    actual   ${r.actualSha256}` : ''}`,
     ].join('\n')).join('\n') + (bad.length ? `\n${bad.length} model(s) not usable: run \`node dist/models/install.js\`` : ''));
     return bad.length ? EXIT.failed : EXIT.ok;
@@ -91,7 +92,7 @@ export const detectCmd: Command = {
       ctx.print(
         { ok: true, image: { file, width: image.width, height: image.height }, detectorScale: scale, faces: out },
         () => [
-          `${file}: ${image.width}×${image.height}, ${faces.length} face(s)` +
+          term`${file}: ${image.width}×${image.height}, ${faces.length} face(s)` +
             (scale < 1 ? ` (searched at ×${scale.toFixed(3)}: faces narrower than ~${Math.ceil(32 / scale)} px are likely missed)` : ''),
           ...out.map((f, i) => `  #${i + 1} score ${f.score.toFixed(3)}  box ${f.box.x},${f.box.y} ${f.box.w}×${f.box.h}  eyes (${f.landmarks5[0]!.join(', ')}) (${f.landmarks5[1]!.join(', ')})`),
         ].join('\n'),

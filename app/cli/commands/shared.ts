@@ -1,20 +1,52 @@
 import type { CliContext } from '../command';
 import { closeSharedPool } from '../../../core/workerPool';
 import { openCase, type CaseHandle } from '../../../core/case';
+import { listEvidence } from '../../../core/evidence';
+import { checkAllEvidence, integrityError } from '../../../core/evidenceVerify';
+import { escapeTerminal } from '../../../platform/terminalText';
 import { SightlineError, cancelled, fromErrorInfo } from '../../../domain/errors';
 import { defaultJobHandlers, type AppJobKind, type AppJobs } from '../../../core/jobKinds';
-import { JobQueue, hasSucceeded, type JobOf, type SucceededJob } from '../../../core/jobs';
+import { JobQueue, hasSucceeded, type Job, type SucceededJob } from '../../../core/jobs';
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
-/** Open the case for one command and always close it (checkpointing the WAL) afterwards. */
-export async function withCase<T>(dir: string, values: Values, fn: (c: CaseHandle) => Promise<T> | T): Promise<T> {
+/**
+ * Open the case for one command and always close it (checkpointing the WAL) afterwards. Commands that only read
+ * pass `{ readonly: true }`: the database is opened read-only and nothing in the case folder is written. A case
+ * opened for work has its evidence files re-checked against their recorded SHA-256 first (cached by file
+ * identity, so only changed files are hashed); a file that differs is named on stderr, and is refused by
+ * anything that reads it.
+ */
+export async function withCase<T>(dir: string, values: Values, fn: (c: CaseHandle) => Promise<T> | T, opts: { readonly?: boolean; ctx?: CliContext; verify?: boolean } = {}): Promise<T> {
   const examiner = typeof values.examiner === 'string' ? values.examiner : undefined;
-  const c = openCase(dir, examiner ? { examiner } : {});
+  const c = openCase(dir, { ...(examiner ? { examiner } : {}), readonly: opts.readonly === true });
   try {
+    reportRecovery(c);
+    if (!opts.readonly && opts.verify !== false) await warnIntegrity(c, opts.ctx);
     return await fn(c);
   } finally {
     c.close();
+  }
+}
+
+/** Say what opening the case recovered from a process that was killed (both are in the audit log too). */
+function reportRecovery(c: CaseHandle): void {
+  const r = c.recovery;
+  if (!r) return;
+  if (r.abandonedJobs.length > 0) {
+    process.stderr.write(`sightline: note: job(s) ${r.abandonedJobs.map((id) => `#${id}`).join(', ')} ended abandoned: the process running them was killed (sightline jobs DIR lists them; sightline jobs retry DIR ID runs one again)\n`);
+  }
+  if (r.quarantine.folder) {
+    process.stderr.write(`sightline: note: moved ${r.quarantine.files.length} file(s) the case does not record to ${escapeTerminal(r.quarantine.folder)} (left by a process that ended before its commit; audited as case.quarantine)\n`);
+  }
+}
+
+async function warnIntegrity(c: CaseHandle, ctx: CliContext | undefined): Promise<void> {
+  const checks = await checkAllEvidence(c, listEvidence(c), { ...(ctx ? { signal: ctx.signal, onProgress: (p) => ctx.progress(p) } : {}) });
+  ctx?.progressDone();
+  for (const check of checks) {
+    const err = integrityError(check);
+    if (err) process.stderr.write(`sightline: warning: ${escapeTerminal(err.message)}\n`);
   }
 }
 
@@ -40,8 +72,13 @@ export function fmtSeconds(s: number | null): string {
  * relaying progress to the terminal; Ctrl-C cancels it. Resolves with the succeeded job, throws otherwise.
  */
 export async function runJobInProcess<K extends AppJobKind>(c: CaseHandle, ctx: CliContext, kind: K, params: AppJobs[K]['input']): Promise<SucceededJob<AppJobs, K>> {
+  return (await runQueued(c, ctx, kind, (q) => q.enqueue(kind, params))) as SucceededJob<AppJobs, K>;
+}
+
+/** As runJobInProcess, for a job `start` puts in the queue (a new one, or a retry of an old one). */
+export async function runQueued(c: CaseHandle, ctx: CliContext, what: string, start: (q: JobQueue) => Job): Promise<Job & { readonly state: 'succeeded' }> {
   const q = new JobQueue(c, defaultJobHandlers(), { scope: 'own' });
-  let job: JobOf<AppJobs, K> | undefined;
+  let job: Job | undefined;
   const onAbort = (): void => {
     if (job) q.cancel(job.id);
   };
@@ -50,12 +87,12 @@ export async function runJobInProcess<K extends AppJobKind>(c: CaseHandle, ctx: 
     q.on('progress', (p) => {
       if (p.jobId === job?.id) ctx.progress(p);
     });
-    job = q.enqueue(kind, params);
+    job = start(q);
     if (ctx.signal.aborted) q.cancel(job.id);
-    const done = await q.waitFor(job);
+    const done = await q.waitFor(job.id);
     ctx.progressDone();
-    if (done.state === 'cancelled') throw cancelled(kind);
-    if (!hasSucceeded(done)) throw done.lastError ? fromErrorInfo(done.lastError) : new SightlineError('INTERNAL', `${kind} job ${done.id} ended ${done.state}`);
+    if (done.state === 'cancelled') throw cancelled(what);
+    if (!hasSucceeded(done)) throw done.lastError ? fromErrorInfo(done.lastError) : new SightlineError('INTERNAL', `${what} job ${done.id} ended ${done.state}`);
     return done;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);

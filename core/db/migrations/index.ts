@@ -9,10 +9,10 @@ import { migration as m2 } from './0002-job-queue';
 import { migration as m3 } from './0003-footage-analysis';
 import { migration as m4 } from './0004-enhancement';
 import { migration as m5 } from './0005-job-runner';
-import { migration as m6 } from './0006-placeholder';
-import { migration as m7 } from './0007-placeholder';
-import { migration as m8 } from './0008-placeholder';
-import { migration as m9 } from './0009-placeholder';
+import { migration as m6 } from './0006-redaction';
+import { migration as m7 } from './0007-integrity';
+import { migration as m8 } from './0008-decoder-records-track-names';
+import { migration as m9 } from './0009-analysis-streaming';
 import { migration as m10 } from './0010-identification';
 import type { Migration } from './types';
 

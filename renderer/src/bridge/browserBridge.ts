@@ -4,10 +4,14 @@
  *
  * The server prints a URL with a random per-run token in its fragment (`#token=…`). Fragments never reach the
  * server in requests or Referer headers; the token is moved to sessionStorage (so a reload keeps working) and
- * removed from the address bar. The socket and every media URL carry it; the server refuses anything without it.
+ * removed from the address bar. The socket carries it; media URLs do not: the page shows the token once to
+ * POST /session (in a header) and media requests then carry an HttpOnly cookie no script can read.
+ *
+ * A call larger than one socket message (the server accepts 1 MiB; `evidence:import` of 1000 long paths is
+ * more) is sent in parts that the server joins (transport.ts ClientPart), so the UI never meets the cap.
  */
 import type { ChannelInput, ChannelName, ChannelOutput, EventName, Events, Result, SightlineBridge } from '../../../app/contract';
-import type { ClientMessage, ServerMessage } from '../../../app/contract/transport';
+import { PART_CHARS, TOKEN_HEADER, splitText, type ClientMessage, type ClientPart, type ServerMessage } from '../../../app/contract/transport';
 
 export type ConnectionState = 'connecting' | 'open' | 'lost';
 
@@ -35,18 +39,20 @@ class WebSocketBridge implements SightlineBridge {
   constructor(private readonly token: string) {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     this.socket = new WebSocket(`${proto}//${location.host}/bridge?token=${encodeURIComponent(token)}`);
-    this.opened = new Promise((resolve) => {
-      this.socket.addEventListener('open', () => {
-        this.setState('open');
-        resolve(true);
-      });
-      this.socket.addEventListener('close', () => {
+    const socketOpen = new Promise<boolean>((resolve) => {
+      this.socket.addEventListener('open', () => resolve(true));
+      this.socket.addEventListener('close', (ev: CloseEvent) => {
         this.setState('lost');
         resolve(false);
         // Calls in flight will never be answered: settle them so no view waits forever.
-        for (const settle of this.pending.values()) settle(lostResult());
+        for (const settle of this.pending.values()) settle(lostResult(ev.code === 1009 ? 'a call was larger than the Sightline service accepts' : undefined));
         this.pending.clear();
       });
+    });
+    this.opened = Promise.all([socketOpen, this.startSession()]).then(([socket, session]) => {
+      if (socket && session) this.setState('open');
+      else this.setState('lost');
+      return socket && session;
     });
     this.socket.addEventListener('message', (ev: MessageEvent<string>) => this.receive(ev.data));
   }
@@ -58,8 +64,24 @@ class WebSocketBridge implements SightlineBridge {
     return new Promise((resolve) => {
       // The server answers with this channel's output type (it runs the same contract).
       this.pending.set(id, resolve as (r: Result<unknown>) => void);
-      this.socket.send(JSON.stringify(msg));
+      const text = JSON.stringify(msg);
+      if (text.length <= PART_CHARS) {
+        this.socket.send(text);
+        return;
+      }
+      const parts = splitText(text, PART_CHARS);
+      parts.forEach((data, part) => this.socket.send(JSON.stringify({ id, part, parts: parts.length, data } satisfies ClientPart)));
     });
+  }
+
+  /** Show the token once, in a header, for the HttpOnly cookie that media requests carry. */
+  private async startSession(): Promise<boolean> {
+    try {
+      const r = await fetch('session', { method: 'POST', headers: { [TOKEN_HEADER]: this.token }, credentials: 'same-origin' });
+      return r.ok;
+    } catch {
+      return false;
+    }
   }
 
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
@@ -70,7 +92,8 @@ class WebSocketBridge implements SightlineBridge {
   }
 
   mediaUrl(ref: string): string {
-    return `media/${ref.split('/').map(encodeURIComponent).join('/')}?token=${encodeURIComponent(this.token)}`;
+    // No secret in the URL: the session cookie authenticates media requests.
+    return `media/${ref.split('/').map(encodeURIComponent).join('/')}`;
   }
 
   onState(listener: (s: ConnectionState) => void): () => void {
@@ -108,9 +131,10 @@ class WebSocketBridge implements SightlineBridge {
   }
 }
 
-function lostResult(): Result<never> {
-  return { ok: false, error: { code: 'INTERNAL', message: 'the connection to the Sightline service was lost: restart it (npm start) and reload this page' } };
+function lostResult(why?: string): Result<never> {
+  return { ok: false, error: { code: 'INTERNAL', message: `${why ? `${why}; ` : ''}the connection to the Sightline service was lost: restart it (npm start) and reload this page` } };
 }
+
 
 /**
  * Install the WebSocket bridge unless a preload already provided `window.sightline` (the desktop app).

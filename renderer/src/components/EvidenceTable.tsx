@@ -68,6 +68,11 @@ export function EvidenceTable({ evidence, onOpen }: Props) {
                   damaged
                 </span>
               )}
+              {(e.integrity === 'altered' || e.integrity === 'missing') && (
+                <span className="badge warn" data-testid="integrity-badge" title={e.integrity === 'altered' ? 'The stored file no longer matches the SHA-256 recorded at import; it is not used' : 'The stored file is missing from the case folder'}>
+                  {e.integrity === 'altered' ? 'altered on disk' : 'file missing'}
+                </span>
+              )}
               {e.vfr && (
                 <span className="badge" title="Variable frame rate: frame times come from the file, not from a fixed rate">
                   VFR
@@ -76,10 +81,11 @@ export function EvidenceTable({ evidence, onOpen }: Props) {
             </td>
             <td>{e.kind}</td>
             <td className="hash">
-              <span className="mono" title={e.sha256}>
+              <span className="mono" title={`SHA-256 ${e.sha256}\nMD5 ${e.md5}`}>
                 {shortHash(e.sha256)}…
               </span>
               <CopyButton value={e.sha256} label={`SHA-256 of ${e.originalName}`} />
+              <CopyButton value={e.md5} label={`MD5 of ${e.originalName}`} />
             </td>
             <td className="num">{e.kind === 'video' ? duration(e.duration) : '—'}</td>
             <td className="num">{e.frameCount}</td>
@@ -89,7 +95,7 @@ export function EvidenceTable({ evidence, onOpen }: Props) {
             </td>
             <td>{e.codec}</td>
             <td className="num">{bytes(e.size)}</td>
-            <td title={`${e.importedAt} by ${e.importedBy}`}>{dateTime(e.importedAt)}</td>
+            <td title={`${e.importedAt} (UTC) by ${e.importedBy}${e.ffmpeg ? `; indexed by ffmpeg ${e.ffmpeg.version} (${e.ffmpeg.source})` : ''}`}>{dateTime(e.importedAt)}</td>
           </tr>
         ))}
       </tbody>

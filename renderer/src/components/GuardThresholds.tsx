@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { GuardSettings } from '../../../app/contract';
 import { call } from '../bridge/api';
 import { attempt, notify } from '../stores/toastStore';
+import { GUARD_PASS_MEANING } from '../../../domain/identity';
 
 /** The case's identity-guard thresholds, with an editor; every change is audited by main. */
 export function GuardThresholds() {
@@ -18,8 +19,8 @@ export function GuardThresholds() {
   if (!s) return null;
   if (!editing) {
     return (
-      <span className="muted small" data-testid="guard-thresholds" title={s.updatedAt ? `set ${s.updatedAt} by ${s.updatedBy}` : 'defaults'}>
-        Guard passes when quality &gt; {s.minQuality} and identity similarity &gt; {s.minSimilarity}{' '}
+      <span className="muted small" data-testid="guard-thresholds" title={`${GUARD_PASS_MEANING} ${s.updatedAt ? `Thresholds set ${s.updatedAt} by ${s.updatedBy}.` : '(Default thresholds.)'}`}>
+        Identity guard (a drift check of each result against its source): no drift when identity similarity &gt; {s.minSimilarity}, usable when quality &gt; {s.minQuality}{' '}
         <button
           type="button"
           className="link"

@@ -1,6 +1,6 @@
 import type { Job } from '../../../app/contract';
 import { baseName, eta, percent } from '../lib/format';
-import { isActive, sortedJobs, useJobs } from '../stores/jobsStore';
+import { canRetry, isActive, sortedJobs, useJobs } from '../stores/jobsStore';
 import { attempt } from '../stores/toastStore';
 import { ProgressBar } from './ProgressBar';
 
@@ -15,6 +15,7 @@ function title(j: Job): string {
 function JobRow({ job }: { readonly job: Job }) {
   const live = useJobs((s) => s.progress[job.id]);
   const cancel = useJobs((s) => s.cancel);
+  const retry = useJobs((s) => s.retry);
   const p = job.state === 'running' && live ? live : null;
   const value = job.state === 'succeeded' ? 100 : p ? percent(p.current, p.total) : 0;
   let status: string;
@@ -34,6 +35,9 @@ function JobRow({ job }: { readonly job: Job }) {
     case 'cancelled':
       status = 'Cancelled';
       break;
+    case 'abandoned':
+      status = 'Abandoned: its process ended before it finished';
+      break;
     default: {
       const never: never = job.state;
       status = String(never);
@@ -51,13 +55,19 @@ function JobRow({ job }: { readonly job: Job }) {
             Cancel
           </button>
         )}
+        {canRetry(job) && (
+          <button type="button" className="small" onClick={() => void attempt(`Retrying ${title(job)}`, () => retry(job.id))}>
+            Retry
+          </button>
+        )}
       </div>
       <ProgressBar value={value} label={`${title(job)} progress`} state={job.state} />
       <div className="job-status">
         <span>{status}</span>
         {job.attempts > 1 && <span className="muted"> · attempt {job.attempts}</span>}
+        {job.retryOf !== null && <span className="muted"> · retry of #{job.retryOf}</span>}
       </div>
-      {job.state === 'failed' && job.lastError && (
+      {(job.state === 'failed' || job.state === 'abandoned') && job.lastError && (
         <div className="job-error" role="alert">
           {job.lastError.message}
         </div>

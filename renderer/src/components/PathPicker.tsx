@@ -8,7 +8,7 @@ import { usePicker } from '../stores/pickerStore';
  * Folders: double-click or Enter to go in. A path can be typed or pasted in the location field.
  */
 export function PathPicker() {
-  const { request, listing, location, selected, error, loading, browse, setLocation, toggle, confirm, cancel } = usePicker();
+  const { request, listing, location, selected, fileName, error, loading, browse, setLocation, setFileName, toggle, confirm, cancel } = usePicker();
   const list = useRef<HTMLUListElement>(null);
 
   useEffect(() => {
@@ -25,8 +25,13 @@ export function PathPicker() {
 
   if (!request) return null;
   const folderMode = request.mode === 'folder';
+  const saveMode = request.mode === 'save';
   const selectable = (e: FolderEntry): boolean => (folderMode ? e.kind !== 'file' : e.kind === 'file');
   const enter = (e: FolderEntry): void => {
+    if (saveMode && e.kind === 'file') {
+      setFileName(e.name);
+      return;
+    }
     if (e.kind === 'folder') void browse(e.path);
     else if (e.kind === 'case' && folderMode) confirm([e.path]);
     else if (e.kind === 'file' && !folderMode) confirm(selected.includes(e.path) ? selected : [...selected, e.path]);
@@ -38,14 +43,14 @@ export function PathPicker() {
     items[Math.max(0, Math.min(items.length - 1, i + delta))]?.focus();
   };
 
-  const confirmLabel = folderMode ? (selected.length ? 'Choose selected folder' : 'Choose this folder') : `Choose ${selected.length || ''} file${selected.length === 1 ? '' : 's'}`.replace('  ', ' ');
+  const confirmLabel = saveMode ? 'Save' : folderMode ? (selected.length ? 'Choose selected folder' : 'Choose this folder') : `Choose ${selected.length || ''} file${selected.length === 1 ? '' : 's'}`.replace('  ', ' ');
 
   return (
     <div className="modal-backdrop">
       <div className="modal picker" role="dialog" aria-modal="true" aria-labelledby="picker-title" data-testid="path-picker">
         <header className="panel-head">
           <h2 id="picker-title">{request.title}</h2>
-          <span className="muted small">{folderMode ? 'Choose a folder' : 'Tick one or more files'}</span>
+          <span className="muted small">{saveMode ? 'Choose a folder and a file name' : folderMode ? 'Choose a folder' : 'Tick one or more files'}</span>
         </header>
         <form
           className="row picker-location"
@@ -94,6 +99,11 @@ export function PathPicker() {
                     data-name={e.name}
                     className={`picker-entry ${e.kind} ${isSel ? 'selected' : ''} ${selectable(e) ? '' : 'dim'}`}
                     onClick={(ev) => {
+                      if (saveMode) {
+                        if (e.kind === 'file') setFileName(e.name);
+                        else if (e.kind === 'folder') void browse(e.path);
+                        return;
+                      }
                       if (selectable(e)) toggle(e.path, !folderMode || ev.ctrlKey || ev.metaKey);
                       else if (e.kind === 'folder') void browse(e.path);
                     }}
@@ -126,11 +136,30 @@ export function PathPicker() {
           </ul>
         </div>
         <footer className="row end">
-          <span className="muted small grow mono picker-selection">{selected.length > 0 ? selected.join('  ·  ') : listing?.dir}</span>
+          {saveMode ? (
+            <label className="row grow picker-filename">
+              <span className="small">File name</span>
+              <input
+                className="mono grow"
+                data-testid="picker-filename"
+                aria-label="File name"
+                value={fileName}
+                onChange={(ev) => setFileName(ev.target.value)}
+                onKeyDown={(ev) => {
+                  if (ev.key === 'Enter') {
+                    ev.preventDefault();
+                    confirm();
+                  }
+                }}
+              />
+            </label>
+          ) : (
+            <span className="muted small grow mono picker-selection">{selected.length > 0 ? selected.join('  ·  ') : listing?.dir}</span>
+          )}
           <button type="button" onClick={cancel}>
             Cancel
           </button>
-          <button type="button" className="primary" data-testid="picker-confirm" disabled={!folderMode && selected.length === 0} onClick={() => confirm()}>
+          <button type="button" className="primary" data-testid="picker-confirm" disabled={saveMode ? !fileName.trim() : !folderMode && selected.length === 0} onClick={() => confirm()}>
             {confirmLabel}
           </button>
         </footer>

@@ -14,16 +14,22 @@ export function TierLabel({ tier, label, compact }: { readonly tier: Tier; reado
   );
 }
 
-/** The identity guard's verdict as a badge; a failing result is labelled, never hidden. */
-export function VerdictBadge({ e }: { readonly e: Pick<EnhancementView, 'guard'> }) {
-  const g = e.guard;
-  return g.verdict === 'pass' ? (
-    <span className="verdict verdict-pass" data-testid="guard-verdict" data-verdict="pass" title={`quality ${g.quality.value.toFixed(3)} > ${g.thresholds.minQuality}, similarity ${g.similarity.toFixed(3)} > ${g.thresholds.minSimilarity}`}>
-      Guard: pass
-    </span>
-  ) : (
-    <span className="verdict verdict-fail" data-testid="guard-verdict" data-verdict="fail" title={g.reasons.join('; ')}>
-      ⚠ Guard: fail
+/**
+ * The identity guard's verdict as a badge, in words: a drift check of the result against its own source ("No
+ * identity drift detected", "⚠ Identity drift", "⚠ Too poor to enhance"), never a "pass" of the image. The
+ * server's wording (`guardText`), with what a pass means in the tooltip.
+ */
+export function VerdictBadge({ e }: { readonly e: Pick<EnhancementView, 'guard' | 'guardText'> }) {
+  const t = e.guardText;
+  return (
+    <span
+      className={`verdict ${t.outcome === 'no-drift' ? 'verdict-pass' : 'verdict-fail'}`}
+      data-testid="guard-verdict"
+      data-verdict={e.guard.verdict}
+      data-outcome={t.outcome}
+      title={`${t.headline}. ${t.meaning}`}
+    >
+      {t.badge}
     </span>
   );
 }

@@ -1,7 +1,19 @@
 import { useRef, useState } from 'react';
 import { timecode } from '../lib/format';
 
+/** A face track as a lane under the thumbnails: where in the clip it is. */
+export interface TrackLane {
+  readonly id: number;
+  readonly label: string;
+  readonly title: string;
+  readonly first: number;
+  readonly last: number;
+  readonly selected: boolean;
+}
+
 interface Props {
+  readonly lanes?: readonly TrackLane[];
+  readonly onLane?: (id: number) => void;
   readonly frameCount: number;
   readonly shownIndex: number | null;
   readonly targetIndex: number;
@@ -12,7 +24,7 @@ interface Props {
 }
 
 /** Thumbnails across the clip; click or drag to seek. The playhead marks the frame on screen. */
-export function Timeline({ frameCount, shownIndex, targetIndex, times, stripUrl, stripError, onSeek }: Props) {
+export function Timeline({ frameCount, shownIndex, targetIndex, times, stripUrl, stripError, onSeek, lanes = [], onLane }: Props) {
   const bar = useRef<HTMLDivElement>(null);
   const [hover, setHover] = useState<number | null>(null);
   const dragging = useRef(false);
@@ -26,6 +38,7 @@ export function Timeline({ frameCount, shownIndex, targetIndex, times, stripUrl,
   const pos = (i: number): string => `${(frameCount <= 1 ? 0 : i / last) * 100}%`;
 
   return (
+    <div className="timeline-wrap">
     <div
       ref={bar}
       className="timeline"
@@ -54,6 +67,27 @@ export function Timeline({ frameCount, shownIndex, targetIndex, times, stripUrl,
       {hover !== null && (
         <div className="timeline-hover" style={{ left: pos(hover) }}>
           {hover} · {timecode(times[hover])}
+        </div>
+      )}
+    </div>
+      {lanes.length > 0 && (
+        <div className="track-lanes" data-testid="track-lanes" aria-label="Face tracks along the clip">
+          {lanes.map((l) => (
+            <div key={l.id} className="track-lane">
+              <button
+                type="button"
+                className={`lane-bar ${l.selected ? 'selected' : ''}`}
+                data-testid="track-lane"
+                data-track-id={l.id}
+                style={{ left: pos(l.first), width: `max(4px, calc(${pos(l.last)} - ${pos(l.first)}))` }}
+                title={l.title}
+                onClick={() => onLane?.(l.id)}
+              >
+                <span className="lane-label">{l.label}</span>
+              </button>
+            </div>
+          ))}
+          {shownIndex !== null && <div className="lanes-head" style={{ left: pos(shownIndex) }} />}
         </div>
       )}
     </div>

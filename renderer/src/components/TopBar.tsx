@@ -1,6 +1,13 @@
 import { AlertsBadge } from './AlertsBadge';
 import { useApp, type View } from '../stores/appStore';
 import { useCase } from '../stores/caseStore';
+import { useFaces } from '../stores/facesStore';
+
+/** The track last chosen in the Clip view opens in the Enhance view (when it is of that clip). */
+function enhanceView(evidenceId: number): View {
+  const f = useFaces.getState();
+  return f.evidenceId === evidenceId && f.selected !== null ? { name: 'track', evidenceId, trackId: f.selected } : { name: 'track', evidenceId };
+}
 import { attempt } from '../stores/toastStore';
 
 const TABS: { readonly name: View['name']; readonly label: string; readonly key: string }[] = [
@@ -16,7 +23,7 @@ export function TopBar() {
   const close = useCase((s) => s.close);
   const go = (name: View['name']): void => {
     if (name === 'clip' || name === 'track') {
-      if (lastClip !== null) navigate({ name, evidenceId: lastClip });
+      if (lastClip !== null) navigate(name === 'track' ? enhanceView(lastClip) : { name, evidenceId: lastClip });
     } else navigate({ name } as View);
   };
   return (
@@ -36,7 +43,7 @@ export function TopBar() {
                 aria-current={view.name === t.name ? 'page' : undefined}
                 disabled={(t.name === 'clip' || t.name === 'track') && lastClip === null}
                 onClick={() => go(t.name)}
-                title={`${t.label} (Alt+${t.key})`}
+                title={(t.name === 'clip' || t.name === 'track') && lastClip === null ? `${t.label}: open a clip from the case's evidence first` : `${t.label} (Alt+${t.key})`}
               >
                 {t.label}
               </button>
@@ -67,7 +74,7 @@ export function handleTabKeys(ev: KeyboardEvent): boolean {
   if (!currentCase) return false;
   if (tab.name === 'clip' || tab.name === 'track') {
     if (lastClip === null) return false;
-    navigate({ name: tab.name, evidenceId: lastClip });
+    navigate(tab.name === 'track' ? enhanceView(lastClip) : { name: tab.name, evidenceId: lastClip });
   } else navigate({ name: tab.name } as View);
   return true;
 }

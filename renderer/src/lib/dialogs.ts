@@ -18,3 +18,13 @@ export async function chooseFolder(title: string, startDir?: string): Promise<st
   const r = await usePicker.getState().open('folder', title, startDir);
   return r?.[0] ?? null;
 }
+
+/**
+ * "Save as": where to write an export. Starts at `defaultPath` (the case's exports/ folder and a suggested name).
+ * The desktop app uses the system's save dialog; the browser shell its own dialog in save mode.
+ */
+export async function chooseSavePath(title: string, defaultPath: { dir: string; name: string; path: string }): Promise<string | null> {
+  if (native()) return call('dialog:saveFile', { title, defaultName: defaultPath.path.length <= 255 ? defaultPath.path : defaultPath.name });
+  const r = await usePicker.getState().open('save', title, defaultPath.dir, defaultPath.name);
+  return r?.[0] ?? null;
+}

@@ -45,13 +45,33 @@ export function eta(seconds: number | null | undefined): string {
   return `~${(seconds / 3600).toFixed(1)} h left`;
 }
 
-/** Local date and time, to the second, without locale surprises (ISO-like, 24 h). */
+/** The UTC offset of a moment in this computer's time zone, as "UTC+01:00" (or "UTC"). */
+export function utcOffset(d: Date): string {
+  const m = -d.getTimezoneOffset();
+  if (m === 0) return 'UTC';
+  const a = Math.abs(m);
+  return `UTC${m > 0 ? '+' : '−'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+/** This computer's time zone name (e.g. "Europe/Berlin"), for tooltips. */
+export function timeZoneName(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
+  } catch {
+    return 'local time';
+  }
+}
+
+/**
+ * Local date and time, to the second, with its time zone (ISO-like, 24 h): "2026-11-28 11:05:03 UTC+01:00". A time
+ * without its zone is ambiguous in a report read elsewhere; records keep UTC (ISO 8601 with Z).
+ */
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   const p = (v: number): string => String(v).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${utcOffset(d)}`;
 }
 
 export function percent(current: number, total: number): number {

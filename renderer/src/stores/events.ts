@@ -10,6 +10,7 @@ import { useApp } from './appStore';
 import { useAudit } from './auditStore';
 import { useCase } from './caseStore';
 import { useClip } from './clipStore';
+import { useEnhance } from './enhanceStore';
 import { useFaces } from './facesStore';
 import { useJobs } from './jobsStore';
 import { toastError, useToasts } from './toastStore';
@@ -31,6 +32,12 @@ export function wireEvents(b: SightlineBridge): () => void {
     b.on('jobs:progress', (p) => {
       pending.push(p);
       timer ??= setTimeout(flush, PROGRESS_FLUSH_MS);
+      // A running analysis of the clip on screen: its provisional tracks (the store throttles the refresh).
+      if (p.kind === 'analyze' && p.stage === 'analyse') {
+        const job = useJobs.getState().jobs[p.jobId];
+        const evidenceId = job?.params.evidenceId;
+        if (typeof evidenceId === 'number' && useFaces.getState().evidenceId === evidenceId) void useFaces.getState().loadPartial(evidenceId).catch(() => undefined);
+      }
     }),
     b.on('jobs:changed', (job) => {
       // A state change carries the final progress: apply queued bars first so they never run backwards.
@@ -70,6 +77,7 @@ export function wireEvents(b: SightlineBridge): () => void {
         useJobs.getState().clear();
         useClip.getState().reset();
         useFaces.getState().reset();
+        useEnhance.getState().reset();
         useAudit.getState().clear();
         void useCase.getState().loadRecent().catch(() => undefined);
         return;
@@ -77,6 +85,7 @@ export function wireEvents(b: SightlineBridge): () => void {
       if (prev?.caseUuid !== c.caseUuid) {
         useClip.getState().reset();
         useFaces.getState().reset();
+        useEnhance.getState().reset();
         useAudit.getState().clear();
         void useJobs.getState().load().catch((e: unknown) => toastError('Could not load the jobs', e));
       }

@@ -11,6 +11,8 @@ interface JobsState {
   applyJob(job: Job): void;
   applyProgress(batch: readonly JobProgressEvent[]): void;
   cancel(jobId: number): Promise<void>;
+  /** Queue an ended job again as a new job (the server audits it). */
+  retry(jobId: number): Promise<void>;
 }
 
 export const useJobs = create<JobsState>()((set, get) => ({
@@ -37,10 +39,18 @@ export const useJobs = create<JobsState>()((set, get) => ({
   async cancel(jobId) {
     get().applyJob(await call('jobs:cancel', { jobId }));
   },
+  async retry(jobId) {
+    get().applyJob(await call('jobs:retry', { jobId }));
+  },
 }));
 
 export function isActive(j: Job): boolean {
   return j.state === 'queued' || j.state === 'running';
+}
+
+/** Jobs that ended without succeeding: the user may queue them again. */
+export function canRetry(j: Job): boolean {
+  return j.state === 'abandoned' || j.state === 'failed' || j.state === 'cancelled';
 }
 
 /** Jobs newest first. */

@@ -7,7 +7,7 @@ import { create } from 'zustand';
 import type { FolderListing } from '../../../app/contract';
 import { call, describeError } from '../bridge/api';
 
-export type PickerMode = 'files' | 'folder';
+export type PickerMode = 'files' | 'folder' | 'save';
 
 interface Request {
   readonly mode: PickerMode;
@@ -21,9 +21,12 @@ interface PickerState {
   /** The location field: the listed folder, or what the investigator is typing. */
   location: string;
   selected: string[];
+  /** Save mode: the file name typed (or picked from the list) to save under, in the listed folder. */
+  fileName: string;
   error: string | null;
   loading: boolean;
-  open(mode: PickerMode, title: string, startDir?: string): Promise<string[] | null>;
+  open(mode: PickerMode, title: string, startDir?: string, defaultName?: string): Promise<string[] | null>;
+  setFileName(name: string): void;
   browse(dir?: string): Promise<void>;
   setLocation(text: string): void;
   toggle(path: string, additive: boolean): void;
@@ -42,12 +45,13 @@ export const usePicker = create<PickerState>()((set, get) => ({
   listing: null,
   location: '',
   selected: [],
+  fileName: '',
   error: null,
   loading: false,
-  open(mode, title, startDir) {
+  open(mode, title, startDir, defaultName) {
     get().request?.resolve(null);
     return new Promise((resolve) => {
-      set({ request: { mode, title, resolve }, selected: [], error: null });
+      set({ request: { mode, title, resolve }, selected: [], error: null, fileName: defaultName ?? '' });
       void get().browse(startDir ?? get().listing?.dir);
     });
   },
@@ -67,6 +71,9 @@ export const usePicker = create<PickerState>()((set, get) => ({
       if (seq === browseSeq) set({ loading: false });
     }
   },
+  setFileName(name) {
+    set({ fileName: name });
+  },
   setLocation(text) {
     browseSeq++;
     set({ location: text, loading: false });
@@ -77,8 +84,20 @@ export const usePicker = create<PickerState>()((set, get) => ({
     else set({ selected: selected.includes(path) ? selected.filter((p) => p !== path) : [...selected, path] });
   },
   confirm(paths) {
-    const { request, selected, listing } = get();
+    const { request, selected, listing, fileName } = get();
     if (!request) return;
+    if (request.mode === 'save') {
+      const name = fileName.trim();
+      if (!listing || !name) return;
+      if (/[\\/]/.test(name)) {
+        set({ error: 'Type a file name only; choose the folder in the list' });
+        return;
+      }
+      const sep = listing.dir.includes('\\') && !listing.dir.includes('/') ? '\\' : '/';
+      set({ request: null });
+      request.resolve([listing.dir.endsWith(sep) ? listing.dir + name : listing.dir + sep + name]);
+      return;
+    }
     const chosen = paths ?? (selected.length > 0 ? selected : request.mode === 'folder' && listing ? [listing.dir] : []);
     if (chosen.length === 0) return;
     set({ request: null });

@@ -1,6 +1,6 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { AuditEntry, HashRef } from '../../../app/contract';
-import { dateTime, shortHash } from '../lib/format';
+import { dateTime, shortHash, timeZoneName } from '../lib/format';
 import { filterOptions, matchesFilter, useAudit } from '../stores/auditStore';
 import { attempt, notify, toastError } from '../stores/toastStore';
 
@@ -35,18 +35,37 @@ function ChainStatus() {
   );
 }
 
-function Row({ e }: { readonly e: AuditEntry }) {
+function Row({ e, open, onToggle }: { readonly e: AuditEntry; readonly open: boolean; readonly onToggle: () => void }) {
   return (
-    <tr data-testid="audit-row" data-action={e.action} title={JSON.stringify(e, null, 2)}>
-      <td className="num mono">{e.seq}</td>
-      <td className="nowrap">{dateTime(e.ts)}</td>
-      <td>{e.examiner}</td>
-      <td className="mono nowrap">{e.action}</td>
-      <td className="mono details">{params(e.params)}</td>
-      <td className="mono details">{refs(e.inputs)}</td>
-      <td className="mono details">{refs(e.outputs)}</td>
-      <td className="mono">{shortHash(e.hash, 10)}</td>
-    </tr>
+    <>
+      <tr
+        data-testid="audit-row"
+        data-action={e.action}
+        className={open ? 'audit-open' : ''}
+        onClick={onToggle}
+        aria-expanded={open}
+        title={open ? 'Click to close' : 'Click to see the whole record'}
+        style={{ cursor: 'pointer' }}
+      >
+        <td className="num mono">{e.seq}</td>
+        <td className="nowrap" title={`${e.ts} (UTC; shown in ${timeZoneName()})`}>
+          {dateTime(e.ts)}
+        </td>
+        <td>{e.examiner}</td>
+        <td className="mono nowrap">{e.action}</td>
+        <td className="mono details">{params(e.params)}</td>
+        <td className="mono details">{refs(e.inputs)}</td>
+        <td className="mono details">{refs(e.outputs)}</td>
+        <td className="mono">{shortHash(e.hash, 10)}</td>
+      </tr>
+      {open && (
+        <tr className="audit-detail" data-testid="audit-detail">
+          <td colSpan={8}>
+            <pre className="mono">{JSON.stringify(e, null, 2)}</pre>
+          </td>
+        </tr>
+      )}
+    </>
   );
 }
 
@@ -57,6 +76,7 @@ export function AuditView() {
   }, [load]);
   const options = useMemo(() => filterOptions(entries), [entries]);
   const shown = useMemo(() => entries.filter((e) => matchesFilter(e.action, filter)), [entries, filter]);
+  const [open, setOpen] = useState<number | null>(null);
 
   const doExport = (format: 'json' | 'csv'): void => {
     void attempt(`Audit export (${format.toUpperCase()}) failed`, async () => {
@@ -96,7 +116,7 @@ export function AuditView() {
           <thead>
             <tr>
               <th className="num">#</th>
-              <th>Time</th>
+              <th title={`Times in this computer's time zone (${timeZoneName()})`}>Time</th>
               <th>Examiner</th>
               <th>Action</th>
               <th>Parameters</th>
@@ -107,7 +127,7 @@ export function AuditView() {
           </thead>
           <tbody>
             {shown.map((e) => (
-              <Row key={e.seq} e={e} />
+              <Row key={e.seq} e={e} open={open === e.seq} onToggle={() => setOpen(open === e.seq ? null : e.seq)} />
             ))}
           </tbody>
         </table>

@@ -7,6 +7,7 @@ import { dateTime, shortHash } from '../lib/format';
 import { useApp } from '../stores/appStore';
 import { useCase } from '../stores/caseStore';
 import { attempt, useToasts } from '../stores/toastStore';
+import { useReport } from '../stores/reportStore';
 
 export function CaseView() {
   const c = useApp((s) => s.currentCase);
@@ -87,6 +88,9 @@ export function CaseView() {
           <h2>Evidence</h2>
           <span className="muted">{evidence.length} item{evidence.length === 1 ? '' : 's'}</span>
           <span className="spacer" />
+          <button type="button" onClick={() => useReport.getState().open()} data-testid="open-report" title="Evidence report and signed export package">
+            Report / package…
+          </button>
           <button type="button" className="primary" onClick={() => void importByDialog()} title="Import evidence (Ctrl+I)">
             Import…
           </button>

@@ -1,13 +1,22 @@
 import { useEffect, useRef, useState } from 'react';
+import { ExportMenu } from '../components/ExportMenu';
 import { FaceOverlay } from '../components/FaceOverlay';
+import { RedactionLayer } from '../components/RedactionLayer';
 import { FacesPanel } from '../components/FacesPanel';
 import { FrameViewport } from '../components/FrameViewport';
-import { Timeline } from '../components/Timeline';
+import { Timeline, type TrackLane } from '../components/Timeline';
+import { CopyButton } from '../components/CopyButton';
 import { isTyping, modalOpen } from '../lib/keys';
-import { shortHash, timecode } from '../lib/format';
-import { useClip } from '../stores/clipStore';
+import { dateTime, shortHash, timecode } from '../lib/format';
+import { SPEEDS, useClip } from '../stores/clipStore';
+import { useFaces } from '../stores/facesStore';
+import { trackTitle, trackWords } from '../../../domain/tracks';
+import type { TrackView } from '../../../app/contract';
 import { attempt, notify, toastError } from '../stores/toastStore';
 import { useZoom } from '../stores/zoomStore';
+
+/** A stable empty list: a selector must not return a new array on every call (zustand re-renders on identity). */
+const NO_TRACKS: readonly TrackView[] = [];
 
 function FrameBox({ shown, last, onGo }: { readonly shown: number | null; readonly last: number; readonly onGo: (i: number) => void }) {
   const [text, setText] = useState('');
@@ -61,6 +70,60 @@ function CursorReadout() {
   return <span className="mono muted">{cursor ? `x ${cursor.x}  y ${cursor.y}` : ''}</span>;
 }
 
+/** Play/pause (Space) and speed. Playback shows every frame, in order; the real speed is shown when decoding is slower. */
+function PlayControls() {
+  const playing = useClip((s) => s.playing);
+  const speed = useClip((s) => s.speed);
+  const actual = useClip((s) => s.actualSpeed);
+  const c = useClip.getState();
+  return (
+    <div className="play-controls" role="group" aria-label="Playback">
+      <button type="button" className="small" onClick={() => c.togglePlay()} data-testid="play-button" aria-pressed={playing} title={playing ? 'Pause (Space)' : 'Play every frame in order (Space)'}>
+        {playing ? '❚❚ Pause' : '▶ Play'}
+      </button>
+      <select value={speed} onChange={(e) => c.setSpeed(Number(e.target.value))} aria-label="Playback speed" data-testid="play-speed">
+        {SPEEDS.map((v) => (
+          <option key={v} value={v}>
+            {v}×
+          </option>
+        ))}
+      </select>
+      {playing && actual !== null && actual < speed * 0.9 && (
+        <span className="muted small" data-testid="play-actual" title="Every frame is shown; decoding frames from the evidence limits the speed">
+          playing at {actual.toFixed(2)}×
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** The file's hashes and the shown frame's full pixel MD5, on demand. */
+function HashDetails() {
+  const evidence = useClip((s) => s.evidence);
+  const shown = useClip((s) => s.shown);
+  if (!evidence) return null;
+  return (
+    <div className="hash-details mono" data-testid="hash-details">
+      <span>
+        file SHA-256 <span className="hash-full">{evidence.sha256}</span> <CopyButton value={evidence.sha256} label="the file SHA-256" />
+      </span>
+      <span>
+        file MD5 <span data-testid="file-md5">{evidence.md5}</span> <CopyButton value={evidence.md5} label="the file MD5" />
+      </span>
+      {shown && (
+        <span>
+          frame {shown.index} pixels MD5 <span data-testid="pixel-md5">{shown.md5}</span> <CopyButton value={shown.md5} label="the pixel MD5" />{' '}
+          <span className="muted">(of the decoded frame in its native pixel format, as ffmpeg -f framemd5 prints it; recorded at import, re-checked on every decode)</span>
+        </span>
+      )}
+      <span className="muted">
+        imported {dateTime(evidence.importedAt)} by {evidence.importedBy}
+        {evidence.ffmpeg ? ` · indexed by ffmpeg ${evidence.ffmpeg.version} (${evidence.ffmpeg.source})` : ' · ffmpeg not recorded (imported before Sightline recorded it)'} · RGB {evidence.rgbConversion.matrix.toUpperCase()} {evidence.rgbConversion.range} range
+      </span>
+    </div>
+  );
+}
+
 function ZoomControls() {
   const scale = useZoom((s) => s.scale);
   const fit = useZoom((s) => s.fit);
@@ -89,6 +152,18 @@ function ZoomControls() {
 export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
   const clip = useClip();
   const { evidence, shown, target } = clip;
+  const [hashes, setHashes] = useState(false);
+  const tracks = useFaces((s) => (s.evidenceId === evidenceId ? s.tracks : NO_TRACKS));
+  // The selected track is the subject: a frame export leaves its face visible and redacts every other.
+  const selectedTrack = useFaces((s) => s.selected);
+  const lanes: TrackLane[] = tracks.map((t) => ({
+    id: t.id,
+    label: trackTitle(t),
+    title: `${trackTitle(t)}: frames ${t.firstFrame}–${t.lastFrame}, ${trackWords(t)}. Click to show its best frame.`,
+    first: t.firstFrame,
+    last: t.lastFrame,
+    selected: t.id === selectedTrack,
+  }));
 
   useEffect(() => {
     // Once per evidence id: the store itself is stable.
@@ -98,10 +173,15 @@ export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
   useEffect(() => {
     const onKey = (ev: KeyboardEvent): void => {
       if (isTyping(ev) || modalOpen() || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      // Space on a focused button presses that button; it must not also toggle playback.
+      if (ev.key === ' ' && ev.target instanceof HTMLElement && ev.target.closest('button, select, [role="button"]')) return;
       const c = useClip.getState();
       const z = useZoom.getState();
       const n = ev.shiftKey ? 10 : 1;
       switch (ev.key) {
+        case ' ':
+          c.togglePlay();
+          break;
         case 'ArrowRight':
           c.step(n);
           break;
@@ -170,14 +250,22 @@ export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
           {evidence.vfr && <span className="badge">VFR</span>}
         </div>
         <span className="spacer" />
+        <PlayControls />
         <FrameBox shown={shown?.index ?? null} last={last} onGo={(i) => clip.goTo(i)} />
         <ZoomControls />
         <button type="button" className="primary" onClick={exportFrame} disabled={!shown} data-testid="export-frame">
           Export frame
         </button>
+        {shown && (
+          <ExportMenu
+            items={[{ key: 'frame-redacted', label: 'Frame with redaction', request: { kind: 'frame', evidenceId: evidence.id, index: shown.index, ...(selectedTrack ? { keepTrackIds: [selectedTrack] } : {}) } }]}
+            reportSelection={{ frames: [{ evidenceId: evidence.id, index: shown.index }], ...(selectedTrack ? { keepTrackIds: [selectedTrack] } : {}) }}
+          />
+        )}
       </div>
       <FrameViewport url={shown?.url ?? null} width={evidence.width} height={evidence.height} frameIndex={shown?.index ?? null} alt={shown ? `${evidence.originalName}, frame ${shown.index}` : ''}>
         <FaceOverlay evidenceId={evidence.id} frameIndex={shown?.index ?? null} width={evidence.width} height={evidence.height} />
+        <RedactionLayer evidenceId={evidence.id} frameIndex={shown?.index ?? null} width={evidence.width} height={evidence.height} />
       </FrameViewport>
       <div className="statusbar" data-testid="frame-status">
         <span>
@@ -195,7 +283,10 @@ export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
           {shown && <span className="mono muted"> ({shown.ptsTime.toFixed(6)} s)</span>}
         </span>
         <span title="MD5 of the decoded pixels, as recorded at import">
-          pixels <span className="mono muted">{shown ? shortHash(shown.md5, 8) : '—'}</span>
+          pixels <span className="mono muted">{shown ? shortHash(shown.md5, 8) : '—'}</span>{' '}
+          <button type="button" className="link small" onClick={() => setHashes((v) => !v)} aria-expanded={hashes} data-testid="hashes-toggle">
+            {hashes ? 'hide hashes' : 'hashes…'}
+          </button>
         </span>
         <CursorReadout />
         <span className="spacer" />
@@ -210,7 +301,14 @@ export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
           </span>
         )}
       </div>
+      {hashes && <HashDetails />}
       <Timeline
+        lanes={lanes}
+        onLane={(id) => {
+          const t = tracks.find((x) => x.id === id);
+          useFaces.getState().select(id);
+          if (t) clip.goTo(t.bestFrame);
+        }}
         frameCount={evidence.frameCount}
         shownIndex={shown?.index ?? null}
         targetIndex={target}
@@ -221,7 +319,7 @@ export function ClipView({ evidenceId }: { readonly evidenceId: number }) {
       />
       <FacesPanel evidenceId={evidence.id} />
       <p className="keys muted">
-        <kbd>←</kbd>/<kbd>→</kbd> one frame · <kbd>Shift</kbd>+<kbd>←</kbd>/<kbd>→</kbd> ten · <kbd>Home</kbd>/<kbd>End</kbd> first/last · <kbd>G</kbd> go to frame ·{' '}
+        <kbd>Space</kbd> play/pause · <kbd>←</kbd>/<kbd>→</kbd> one frame · <kbd>Shift</kbd>+<kbd>←</kbd>/<kbd>→</kbd> ten · <kbd>Home</kbd>/<kbd>End</kbd> first/last · <kbd>G</kbd> go to frame ·{' '}
         <kbd>+</kbd>/<kbd>−</kbd> zoom · <kbd>0</kbd> fit · <kbd>1</kbd> actual pixels · <kbd>B</kbd> face boxes · drag to pan
       </p>
     </div>

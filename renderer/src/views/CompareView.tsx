@@ -1,18 +1,46 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { Fragment, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { EnhancementView } from '../../../app/contract';
+import { trackTitle } from '../../../domain/tracks';
 import { mediaUrl } from '../bridge/api';
 import { TierLabel, VerdictBadge } from '../components/TierLabel';
-import { shortHash } from '../lib/format';
+import { dateTime, shortHash } from '../lib/format';
 import { useApp } from '../stores/appStore';
+import { ExportMenu } from '../components/ExportMenu';
 import { useCompare, type CompareMode } from '../stores/compareStore';
 import { attempt, toastError } from '../stores/toastStore';
 import '../enhance.css';
 
-/** Viewport size in CSS pixels; the images start fitted into it. */
-const VIEW = 400;
+/** Pane sizes: side by side shares the width; wipe and flicker get all of it. Height follows the window. */
+const GAP = 10;
+const MIN_PANE = 220;
+
+/**
+ * The width the image area has, measured (ResizeObserver), so the panes use the space the window gives them. A
+ * callback ref: the area appears only once the enhancement has loaded.
+ */
+function useWidth(): [(el: HTMLDivElement | null) => void, number] {
+  const [el, setEl] = useState<HTMLDivElement | null>(null);
+  const [w, setW] = useState(800);
+  useEffect(() => {
+    if (!el) return;
+    const ro = new ResizeObserver((entries) => {
+      const cw = Math.floor(entries[0]!.contentRect.width);
+      if (cw > 0) setW(cw);
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [el]);
+  return [setEl, w];
+}
+
+function paneSize(mode: CompareMode, width: number): { w: number; h: number } {
+  const h = Math.max(MIN_PANE, Math.min(Math.floor(window.innerHeight * 0.62), 900));
+  const w = mode === 'side' ? Math.max(MIN_PANE, Math.floor((width - GAP) / 2)) : Math.max(MIN_PANE, width);
+  return { w, h };
+}
 
 /** One pane: the shared zoom/pan applied to its content; wheel zooms about the pointer, drag pans. */
-function Viewport({ children, testId, label }: { readonly children: ReactNode; readonly testId: string; readonly label: string }) {
+function Viewport({ children, testId, label, size }: { readonly children: ReactNode; readonly testId: string; readonly label: string; readonly size: { w: number; h: number } }) {
   const ref = useRef<HTMLDivElement>(null);
   const drag = useRef<{ x: number; y: number } | null>(null);
   useEffect(() => {
@@ -34,7 +62,7 @@ function Viewport({ children, testId, label }: { readonly children: ReactNode; r
       data-testid={testId}
       aria-label={label}
       role="img"
-      style={{ width: VIEW, height: VIEW }}
+      style={{ width: size.w, height: size.h }}
       onPointerDown={(e) => {
         drag.current = { x: e.clientX, y: e.clientY };
         e.currentTarget.setPointerCapture(e.pointerId);
@@ -72,7 +100,7 @@ function Stage({ e, which }: { readonly e: EnhancementView; readonly which: 'sou
   );
 }
 
-function Flicker({ e }: { readonly e: EnhancementView }) {
+function Flicker({ e, size }: { readonly e: EnhancementView; readonly size: { w: number; h: number } }) {
   const hz = useCompare((s) => s.flickerHz);
   const paused = useCompare((s) => s.flickerPaused);
   const [showResult, setShowResult] = useState(true);
@@ -83,7 +111,7 @@ function Flicker({ e }: { readonly e: EnhancementView }) {
   }, [hz, paused]);
   return (
     <div className="cmp-single">
-      <Viewport testId="cmp-flicker" label="Flicker comparison">
+      <Viewport testId="cmp-flicker" label="Flicker comparison" size={size}>
         <Stage e={e} which={showResult ? 'output' : 'source'} />
       </Viewport>
       <span className="cmp-caption" data-testid="flicker-showing" data-showing={showResult ? 'result' : 'original'}>
@@ -93,41 +121,40 @@ function Flicker({ e }: { readonly e: EnhancementView }) {
   );
 }
 
-function Wipe({ e }: { readonly e: EnhancementView }) {
+function Wipe({ e, size }: { readonly e: EnhancementView; readonly size: { w: number; h: number } }) {
   const wipe = useCompare((s) => s.wipe);
   return (
     <div className="cmp-single">
-      <Viewport testId="cmp-wipe" label="Wipe comparison: original left of the line, result right">
+      <Viewport testId="cmp-wipe" label="Wipe comparison: original left of the line, result right" size={size}>
         <Stage e={e} which="source" />
         <div className="cmp-wipe-layer" style={{ clipPath: `inset(0 0 0 ${wipe}%)` }} data-testid="wipe-layer" data-wipe={wipe}>
           <Stage e={e} which="output" />
         </div>
         <div className="cmp-wipe-line" style={{ left: `${wipe}%` }} />
       </Viewport>
-      <span className="cmp-caption">
-        ← original (frame {e.referenceFrame}) · result →
-      </span>
+      <span className="cmp-caption">← original (frame {e.referenceFrame}) · result →</span>
     </div>
   );
 }
 
-function SideBySide({ e }: { readonly e: EnhancementView }) {
+function SideBySide({ e, size }: { readonly e: EnhancementView; readonly size: { w: number; h: number } }) {
+  const src = e.inputs.find((i) => i.frame === e.referenceFrame);
   return (
     <div className="cmp-side">
       <figure>
-        <Viewport testId="cmp-left" label="Original">
+        <Viewport testId="cmp-left" label="Original" size={size}>
           <Stage e={e} which="source" />
         </Viewport>
         <figcaption>
-          Original — frame {e.referenceFrame}, {e.inputs.find((i) => i.frame === e.referenceFrame)?.width}×{e.inputs.find((i) => i.frame === e.referenceFrame)?.height} px, nearest-neighbour ×{e.scale}
+          Original — frame {e.referenceFrame}, {src?.width}×{src?.height} px, nearest-neighbour ×{e.scale}
         </figcaption>
       </figure>
       <figure>
-        <Viewport testId="cmp-right" label="Result">
+        <Viewport testId="cmp-right" label="Result" size={size}>
           <Stage e={e} which="output" />
         </Viewport>
         <figcaption>
-          Result — {e.mode} ×{e.scale}, {e.outputWidth}×{e.outputHeight} px <TierLabel tier={e.tier} label={e.tierLabel} compact />
+          Result — {e.title}, {e.outputWidth}×{e.outputHeight} px <TierLabel tier={e.tier} label={e.tierLabel} compact />
         </figcaption>
       </figure>
     </div>
@@ -140,13 +167,19 @@ function GuardPanel({ e }: { readonly e: EnhancementView }) {
   return (
     <section className="panel guard-panel" aria-label="Identity guard" data-testid="guard-panel">
       <div className="panel-head">
-        <h2>Identity guard</h2>
+        <h2>Identity guard — a drift check</h2>
         <VerdictBadge e={e} />
       </div>
+      <p className="guard-headline" data-testid="guard-headline">
+        {e.guardText.headline}
+      </p>
+      <p className="muted small" data-testid="guard-meaning">
+        {e.guardText.meaning}
+      </p>
       <dl className="guard-numbers">
-        <dt>Identity similarity</dt>
+        <dt>Identity similarity to its source</dt>
         <dd className="mono" data-testid="guard-similarity">
-          {g.similarity.toFixed(3)} <span className="muted">(needs &gt; {g.thresholds.minSimilarity}; cosine {g.cosine.toFixed(4)}, calibrated 0 = different people, 1 = same person)</span>
+          {g.similarity.toFixed(3)} <span className="muted">(drift at ≤ {g.thresholds.minSimilarity}; cosine {g.cosine.toFixed(4)}, calibrated 0 = different people, 1 = same person)</span>
         </dd>
         <dt>Quality</dt>
         <dd className="mono" data-testid="guard-quality">
@@ -156,6 +189,15 @@ function GuardPanel({ e }: { readonly e: EnhancementView }) {
         <dd className="mono">
           resolution {c.resolution.toFixed(2)} · sharpness {c.sharpness.toFixed(2)} · noise {c.noise.toFixed(2)} · blockiness {c.blockiness.toFixed(2)} · stability {c.stability.toFixed(2)}
         </dd>
+        {g.sourceDetail && (
+          <>
+            <dt>Source detail</dt>
+            <dd className="mono" data-testid="guard-source-detail">
+              face {g.sourceDetail.faceWidth.toFixed(0)} px wide, ~{g.sourceDetail.effectiveFaceWidth.toFixed(0)} px of real detail
+              {g.sourceDetail.factor > 1 ? ` (the footage looks upscaled ×${g.sourceDetail.factor})` : ''}
+            </dd>
+          </>
+        )}
       </dl>
       {g.reasons.length > 0 && <p className="error-text">{g.reasons.join('; ')}</p>}
       <div className="chips">
@@ -176,56 +218,91 @@ function FramesPanel({ e }: { readonly e: EnhancementView }) {
   const regs = new Map((e.registrations ?? []).map((r) => [r.frame, r]));
   const contrib = new Map((e.contributions ?? []).map((c) => [c.frame, c]));
   const maps = new Map(e.media.contributions.map((c) => [c.frame, c.media]));
+  const [open, setOpen] = useState<number | null>(null);
+  const local = (e.registrations ?? []).some((r) => r.local);
   return (
     <section className="panel" aria-label="Frames used">
       <div className="panel-head">
         <h2>Frames</h2>
         <span className="muted">
-          {e.acceptedFrames} used, {e.rejectedFrames} rejected
+          {e.acceptedFrames} fused, {e.rejectedFrames} rejected · click a contribution map to enlarge it
         </span>
       </div>
-      <table className="grid">
-        <thead>
-          <tr>
-            <th>Frame</th>
-            <th>Status</th>
-            <th className="num">Correlation</th>
-            <th className="num">Residual</th>
-            <th className="num">Share</th>
-            <th>Contribution</th>
-          </tr>
-        </thead>
-        <tbody>
-          {e.inputs.map((i) => {
-            const r = regs.get(i.frame);
-            const c = contrib.get(i.frame);
-            const m = maps.get(i.frame);
-            return (
-              <tr key={i.frame} data-testid="frame-row" data-accepted={r ? String(r.accepted) : 'true'}>
-                <td className="mono">
-                  {i.frame}
-                  {i.frame === e.referenceFrame ? ' ★' : ''}
-                </td>
-                <td>{!r ? 'source' : r.accepted ? 'fused' : <span className="error-text">rejected: {r.reasons.map((x) => x.detail).join('; ')}</span>}</td>
-                <td className="num mono">{r ? r.robustCorrelation.toFixed(3) : '—'}</td>
-                <td className="num mono">{r ? r.residualMad.toFixed(4) : '—'}</td>
-                <td className="num mono">{c ? `${(c.share * 100).toFixed(1)} %` : '—'}</td>
-                <td>
-                  {m && c ? (
-                    // A frame's share is about 1/K everywhere; brighten so its spatial pattern (occlusions, edges) shows.
-                    <img className="contribution-map" src={mediaUrl(m)} width={40} alt={`contribution map of frame ${i.frame}`} style={{ filter: `brightness(${Math.min(12, 0.5 / Math.max(0.01, c.share)).toFixed(2)})` }} />
-                  ) : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="frames-scroll" data-testid="frames-table">
+        <table className="grid">
+          <thead>
+            <tr>
+              <th>Frame</th>
+              <th>Status</th>
+              <th className="num">Correlation</th>
+              <th className="num">Residual</th>
+              {local && <th className="num" title="Mean agreement weight over the face after local registration">Agreement</th>}
+              <th className="num" title="Exposure match to the reference: gain × frame + offset">Exposure</th>
+              <th className="num">Share</th>
+              <th>Contribution</th>
+            </tr>
+          </thead>
+          <tbody>
+            {e.inputs.map((i) => {
+              const r = regs.get(i.frame);
+              const c = contrib.get(i.frame);
+              const m = maps.get(i.frame);
+              const bright = c ? Math.min(12, 0.5 / Math.max(0.01, c.share)) : 1;
+              return (
+                <Fragment key={i.frame}>
+                  <tr data-testid="frame-row" data-accepted={r ? String(r.accepted) : 'true'}>
+                    <td className="mono">
+                      {i.frame}
+                      {i.frame === e.referenceFrame ? ' ★' : ''}
+                    </td>
+                    <td>{!r ? 'source' : r.accepted ? 'fused' : <span className="error-text">{r.reasons.some((x) => x.code === 'below-minimum') ? 'not used' : 'rejected'}: {r.reasons.map((x) => x.detail).join('; ')}</span>}</td>
+                    <td className="num mono">{r ? (r.local ? r.local.correlation : r.robustCorrelation).toFixed(3) : '—'}</td>
+                    <td className="num mono">{r ? r.residualMad.toFixed(4) : '—'}</td>
+                    {local && <td className="num mono">{r?.local ? `${(r.local.agreement * 100).toFixed(0)} %` : '—'}</td>}
+                    <td className="num mono">{r?.exposure ? `×${r.exposure.gain.toFixed(2)} ${r.exposure.offset >= 0 ? '+' : '−'}${Math.abs(r.exposure.offset).toFixed(3)}` : '—'}</td>
+                    <td className="num mono">{c ? `${(c.share * 100).toFixed(1)} %` : '—'}</td>
+                    <td>
+                      {m && c ? (
+                        // A frame's share is about 1/K everywhere; brighten so its spatial pattern (occlusions, edges) shows.
+                        <img
+                          className="contribution-map"
+                          data-testid="contribution-map"
+                          src={mediaUrl(m)}
+                          width={40}
+                          alt={`contribution map of frame ${i.frame}`}
+                          title="Click to enlarge"
+                          style={{ filter: `brightness(${bright.toFixed(2)})` }}
+                          onClick={() => setOpen(open === i.frame ? null : i.frame)}
+                        />
+                      ) : null}
+                    </td>
+                  </tr>
+                  {open === i.frame && m && c && (
+                    <tr>
+                      <td colSpan={local ? 8 : 7}>
+                        <div className="map-enlarged" data-testid="contribution-enlarged">
+                          <img src={mediaUrl(m)} width={Math.min(480, e.outputWidth * 2)} alt={`contribution map of frame ${i.frame}, enlarged`} style={{ filter: `brightness(${bright.toFixed(2)})` }} onClick={() => setOpen(null)} />
+                          <p className="muted small">
+                            Frame {i.frame}’s share of each output pixel (brightened ×{bright.toFixed(1)}): dark where it was down-weighted — where it disagreed with the reference
+                            after registration (expression, pose, occlusion) or fell outside its crop. Mean share {(c.share * 100).toFixed(1)} %, {(c.downweightedFraction * 100).toFixed(0)} % of its samples
+                            down-weighted.
+                          </p>
+                        </div>
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
 
 function StepsPanel({ e }: { readonly e: EnhancementView }) {
+  const tool = e.runtime.ffmpeg as { version: string; source: string; path: string } | undefined;
   return (
     <section className="panel" aria-label="Processing steps" data-testid="steps-panel">
       <div className="panel-head">
@@ -250,7 +327,10 @@ function StepsPanel({ e }: { readonly e: EnhancementView }) {
           </li>
         ))}
       </ul>
-      <p className="mono muted">output sha256 {e.outputSha256}</p>
+      <p className="mono muted">
+        frames decoded by {tool ? `ffmpeg ${tool.version} (${tool.source}, ${tool.path})` : 'ffmpeg (not recorded: made before Sightline recorded it)'}
+      </p>
+      <p className="mono muted hash-full">output sha256 {e.outputSha256}</p>
     </section>
   );
 }
@@ -261,7 +341,7 @@ function ReplayPanel({ e }: { readonly e: EnhancementView }) {
     <section className="panel" aria-label="Reproducibility">
       <div className="panel-head">
         <h2>Reproducibility</h2>
-        <button type="button" onClick={() => void attempt('The replay could not start', () => useCompare.getState().replay())} disabled={running} data-testid="replay-button">
+        <button type="button" onClick={() => void attempt('The replay could not start', () => useCompare.getState().replay())} disabled={running} title={running ? 'A replay is running' : 'Re-run from the original evidence and compare hashes'} data-testid="replay-button">
           {running ? 'Replaying…' : 'Replay from the originals'}
         </button>
       </div>
@@ -271,7 +351,7 @@ function ReplayPanel({ e }: { readonly e: EnhancementView }) {
         <ul>
           {e.replays.map((r) => (
             <li key={r.id} data-testid="replay" data-matches={String(r.matches)}>
-              {r.matches ? '✓ identical output' : '✗ DIFFERENT output'} <span className="mono muted">{shortHash(r.outputSha256, 16)}…</span> <span className="muted">{r.createdAt}</span>
+              {r.matches ? '✓ identical output' : '✗ DIFFERENT output'} <span className="mono muted">{shortHash(r.outputSha256, 16)}…</span> <span className="muted">{dateTime(r.createdAt)}</span>
             </li>
           ))}
         </ul>
@@ -295,7 +375,9 @@ export function CompareView({ enhancementId }: { readonly enhancementId: number 
   const hz = useCompare((s) => s.flickerHz);
   const paused = useCompare((s) => s.flickerPaused);
   const navigate = useApp((s) => s.navigate);
-  const fit = e ? Math.min(VIEW / e.outputWidth, VIEW / e.outputHeight) : 1;
+  const [areaRef, areaWidth] = useWidth();
+  const size = paneSize(mode, areaWidth);
+  const fit = e ? Math.min(size.w / e.outputWidth, size.h / e.outputHeight) : 1;
 
   useEffect(() => {
     void useCompare
@@ -316,17 +398,17 @@ export function CompareView({ enhancementId }: { readonly enhancementId: number 
         <span className="spacer" />
         <VerdictBadge e={e} />
       </div>
-      {e.guard.verdict === 'fail' && (
+      {e.guardText.outcome !== 'no-drift' && (
         <div className="banner banner-error" role="alert" data-testid="guard-warning">
-          ⚠ The identity guard failed ({e.guard.reasons.join('; ')}). This image is kept for the record and must not be presented as the face.
+          ⚠ {e.guardText.headline}. This image is kept for the record and must not be presented as the face.
         </div>
       )}
       <div className="toolbar">
-        <button type="button" className="link" onClick={() => navigate({ name: 'track', evidenceId: e.evidenceId, trackId: e.trackId })}>
-          ← Track
+        <button type="button" className="link" data-testid="back-to-track" onClick={() => navigate({ name: 'track', evidenceId: e.evidenceId, trackId: e.trackId })}>
+          ← {trackTitle(e.track)}
         </button>
-        <strong>
-          Enhancement {e.id}: {e.mode} ×{e.scale}
+        <strong data-testid="compare-title">
+          Enhancement {e.id}: {e.title}
         </strong>
         <div className="seg" role="group" aria-label="Comparison">
           {MODES.map((m) => (
@@ -359,14 +441,21 @@ export function CompareView({ enhancementId }: { readonly enhancementId: number 
           </>
         )}
         <span className="spacer" />
+        <ExportMenu
+          items={[
+            { key: 'enhanced', label: 'Enhanced image', request: { kind: 'enhanced', enhancementId: e.id } },
+            { key: 'comparison', label: 'Side-by-side comparison', request: { kind: 'comparison', enhancementId: e.id } },
+          ]}
+          reportSelection={{ enhancementIds: [e.id] }}
+        />
         <div className="zoom-controls" role="group" aria-label="Zoom">
-          <button type="button" className="small" onClick={() => z.zoomBy(0.8, VIEW / 2, VIEW / 2)} data-testid="cmp-zoom-out">
+          <button type="button" className="small" onClick={() => z.zoomBy(0.8, size.w / 2, size.h / 2)} data-testid="cmp-zoom-out">
             −
           </button>
           <span className="mono zoom-level" data-testid="cmp-zoom-level">
             {Math.round(zoom * 100)}%
           </span>
-          <button type="button" className="small" onClick={() => z.zoomBy(1.25, VIEW / 2, VIEW / 2)} data-testid="cmp-zoom-in">
+          <button type="button" className="small" onClick={() => z.zoomBy(1.25, size.w / 2, size.h / 2)} data-testid="cmp-zoom-in">
             +
           </button>
           <button type="button" className="small" onClick={() => z.resetView(fit)}>
@@ -378,10 +467,10 @@ export function CompareView({ enhancementId }: { readonly enhancementId: number 
         </div>
       </div>
       <div className="compare-body">
-        <div className="compare-images">
-          {mode === 'side' && <SideBySide e={e} />}
-          {mode === 'wipe' && <Wipe e={e} />}
-          {mode === 'flicker' && <Flicker e={e} />}
+        <div className="compare-images" ref={areaRef}>
+          {mode === 'side' && <SideBySide e={e} size={size} />}
+          {mode === 'wipe' && <Wipe e={e} size={size} />}
+          {mode === 'flicker' && <Flicker e={e} size={size} />}
           <p className="muted small">Wheel to zoom, drag to pan: every pane follows. The original is enlarged nearest-neighbour, so each footage pixel is a visible block.</p>
         </div>
         <div className="compare-side">
