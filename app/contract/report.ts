@@ -13,6 +13,7 @@ export type { CreatedPackage, CreatedReport, ImageExport, PackageVerification };
 export const SelectionInput = z
   .object({
     enhancementIds: z.array(Id).max(200).optional(),
+    identificationIds: z.array(Id).max(200).optional(),
     frames: z.array(z.object({ evidenceId: Id, index: FrameIndex }).strict()).max(500).optional(),
     keepTrackIds: z.array(Id).max(200).optional(),
     redact: z.boolean().optional(),

@@ -14,6 +14,7 @@ import { SightlineError } from '../../domain/errors';
 import { getTrack } from '../analysis/results';
 import { getEnhancement } from '../enhance/records';
 import { getEvidence } from '../evidence';
+import { getIdentification } from '../identify/identifications';
 
 export const FrameRef = z.object({ evidenceId: z.number().int().positive(), index: z.number().int().nonnegative() }).strict();
 export type FrameRef = z.output<typeof FrameRef>;
@@ -21,6 +22,8 @@ export type FrameRef = z.output<typeof FrameRef>;
 export const ExportSelection = z
   .object({
     enhancementIds: z.array(z.number().int().positive()).max(200).default([]),
+    /** Identifications (candidate lists with the examiners' conclusions); their probe tracks stay unredacted. */
+    identificationIds: z.array(z.number().int().positive()).max(200).default([]),
     frames: z.array(FrameRef).max(500).default([]),
     /** Tracks whose faces are not redacted, beyond the tracks of the chosen enhancements. */
     keepTrackIds: z.array(z.number().int().positive()).max(200).default([]),
@@ -49,9 +52,11 @@ export function resolveSelection(c: CaseHandle, input: ExportSelectionInput): Ex
   if (!parsed.success) throw new SightlineError('INVALID_INPUT', `bad selection: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'selection'} ${i.message}`).join('; ')}`);
   const s = parsed.data;
   if (!s.redact && !s.reason) throw new SightlineError('INVALID_INPUT', 'turning redaction off needs a reason (it is recorded in the audit log)');
-  if (s.enhancementIds.length === 0 && s.frames.length === 0) throw new SightlineError('INVALID_INPUT', 'choose at least one enhancement or frame');
+  if (s.enhancementIds.length === 0 && s.identificationIds.length === 0 && s.frames.length === 0) throw new SightlineError('INVALID_INPUT', 'choose at least one enhancement, identification or frame');
   const enhancementIds = [...new Set(s.enhancementIds)].sort((a, b) => a - b);
   for (const id of enhancementIds) getEnhancement(c, id); // NOT_FOUND names the id
+  const identificationIds = [...new Set(s.identificationIds)].sort((a, b) => a - b);
+  for (const id of identificationIds) getIdentification(c, id);
   const keepTrackIds = [...new Set(s.keepTrackIds)].sort((a, b) => a - b);
   for (const id of keepTrackIds) getTrack(c, id);
   const seen = new Set<string>();
@@ -64,7 +69,7 @@ export function resolveSelection(c: CaseHandle, input: ExportSelectionInput): Ex
     if (f.index >= e.frameCount) throw new SightlineError('INVALID_INPUT', `frame ${f.index} is out of range: evidence ${e.id} has frames 0–${e.frameCount - 1}`);
     frames.push(f);
   }
-  return { enhancementIds, frames, keepTrackIds, redact: s.redact, reason: s.redact ? null : s.reason };
+  return { enhancementIds, identificationIds, frames, keepTrackIds, redact: s.redact, reason: s.redact ? null : s.reason };
 }
 
 /** Parse `E:N,E:N` (the CLI's --frames). */
@@ -101,9 +106,10 @@ export function caseState(c: CaseHandle): CaseState {
   return { entry, totalEntries: v.entries, chainIntact: true };
 }
 
-/** The tracks whose faces stay visible: the chosen enhancements' tracks and the explicitly kept ones. */
+/** The tracks whose faces stay visible: the chosen enhancements' and identifications' tracks and the explicitly kept ones. */
 export function keptTracks(c: CaseHandle, s: ExportSelection): number[] {
   const ids = new Set(s.keepTrackIds);
   for (const id of s.enhancementIds) ids.add(getEnhancement(c, id).trackId);
+  for (const id of s.identificationIds) ids.add(getIdentification(c, id).template.trackId);
   return [...ids].sort((a, b) => a - b);
 }

@@ -34,7 +34,7 @@ export function verifyInstructions(m: Pick<PackageManifest, 'reportId' | 'signer
     '  report.pdf          the evidence report',
     '  images/             every image in the report, full resolution (bystanders redacted unless the report says otherwise)',
     '  audit/              the case audit log (JSON and CSV) with its head hash',
-    '  records/            the enhancement records, frames, evidence, redaction record and choices, as JSON',
+    '  records/            the enhancement and identification records, frames, evidence, redaction record and choices, as JSON',
     '  public-key.pem      the examiner’s public key (also inside manifest.json)',
     '  SHA256SUMS          SHA-256 of every file except manifest.json, manifest.sig and itself',
     '  manifest.json       every file with its SHA-256 and size, the signer and the case',

@@ -24,6 +24,8 @@ import { prepareExportImages } from '../export/images';
 import { checkOutputPath, writeFileAtomic, writeFolderAtomic } from '../export/output';
 import { caseState, resolveSelection, type ExportSelectionInput } from '../export/selection';
 import { generateReport } from '../report/report';
+import { listConclusions } from '../identify/conclusions';
+import { getIdentification } from '../identify/identifications';
 import { MANIFEST, PACKAGE_FORMAT, SIGNATURE, verifyInstructions, type ManifestFile, type PackageManifest } from './manifest';
 
 export interface PackageOptions {
@@ -91,7 +93,7 @@ export async function createPackage(c: CaseHandle, input: ExportSelectionInput, 
       images: images.images.map((i) => ({ name: i.name, sha256: i.sha256, sourceSha256: i.sourceSha256, applied: i.redaction.applied, regions: i.redaction.regions, kept: i.kept })),
     }),
   );
-  // identification records go here once that feature lands (records/identifications.json)
+  files.set('records/identifications.json', json(selection.identificationIds.map((id) => ({ ...getIdentification(c, id), conclusions: listConclusions(c, { identificationId: id }) }))));
   files.set('public-key.pem', Buffer.from(key.publicKeyPem, 'utf8'));
   const header = { case: { caseNumber: c.info.caseNumber, title: c.info.title, caseUuid: c.info.caseUuid, examiner: c.info.examiner, agency: c.info.agency }, reportId: report.reportId };
   const signer = { algorithm: 'Ed25519' as const, examiner: key.examiner, keyId: key.keyId, publicKeyPem: key.publicKeyPem };

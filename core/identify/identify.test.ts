@@ -8,6 +8,7 @@
  * verification are recorded under their rules; everything is in the audit log, whose chain holds, and the
  * records refuse edits.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -31,6 +32,7 @@ import { IDENTIFY_CALIBRATION_ID, setGate } from './common';
 import { listConclusions, recordConclusion } from './conclusions';
 import { findPerson, listPeople, prepareEnrolment, renamePerson, setPersonStatus } from './gallery';
 import { getIdentification } from './identifications';
+import { resolveSelection } from '../export/selection';
 import { planTemplate } from './templates';
 import { resolveEnhanceSettings } from '../../domain/enhance';
 import { getEnhancement, saveSelection } from '../enhance/records';
@@ -255,6 +257,29 @@ describe('identification: gallery, watchlist, identify, appearances, conclusions
     expect(() => c.db.prepare('DELETE FROM identifications').run()).toThrow(/immutable/);
     expect(() => c.db.prepare('DELETE FROM gallery_people WHERE id = ?').run(boId)).toThrow(/never deleted/);
   });
+
+  it('puts an identification with its conclusions into the evidence report and the signed package', async () => {
+    const ident = getIdentification(c, (c.db.prepare(`SELECT max(id) AS id FROM identifications WHERE purpose = 'identify'`).get() as { id: number }).id);
+    const pdf = path.join(tmp.dir, 'ident-report.pdf');
+    const done = await run('report', { selection: { identificationIds: [ident.id] }, out: pdf });
+    expect(done.result.path).toBe(pdf);
+    const txt = spawnSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+    expect(txt).toContain(`Identification ${ident.id}`);
+    expect(txt).toContain('Investigative lead, not an identification');
+    expect(txt).toContain(ident.candidates[0]!.name);
+    expect(txt).toContain(ident.calibration.sha256.slice(0, 24));
+    expect(txt).toContain('moderately strong support for the same person');
+    expect(txt).toContain('PC Okafor');
+    // The probe's track is the subject: the package keeps it unredacted and carries the records.
+    const pkg = path.join(tmp.dir, 'ident-package');
+    await run('package', { selection: { identificationIds: [ident.id] }, out: pkg });
+    const records = JSON.parse(fs.readFileSync(path.join(pkg, 'records', 'identifications.json'), 'utf8')) as Array<{ id: number; conclusions: unknown[] }>;
+    expect(records.map((r) => r.id)).toEqual([ident.id]);
+    expect(records[0]!.conclusions).toHaveLength(2);
+    const redaction = JSON.parse(fs.readFileSync(path.join(pkg, 'records', 'redaction.json'), 'utf8')) as { keptTrackIds: number[] };
+    expect(redaction.keptTrackIds).toContain(ident.template.trackId);
+    expect(() => resolveSelection(c, { identificationIds: [999_999] })).toThrow(/999999/);
+  }, 300_000);
 
   it('renames and retires people with a reason; a retired person is left out of searches', async () => {
     expect(() => renamePerson(c, boId, 'Bo Chan', '')).toThrow(/needs a reason/);

@@ -16,6 +16,8 @@ import type { Progress } from '../../domain/progress';
 import { APP_VERSION } from '../../platform/appInfo';
 import { getEnhancement, listReplays } from '../enhance/records';
 import { getEvidence, type Evidence } from '../evidence';
+import { listConclusions } from '../identify/conclusions';
+import { getIdentification } from '../identify/identifications';
 import { frameInfo } from '../frames';
 import { EXPORT_PNG } from '../redaction/apply';
 import { enhancementFrames, prepareExportImages, type ExportImage, type PreparedImages } from '../export/images';
@@ -83,7 +85,10 @@ export async function generateReport(c: CaseHandle, input: ExportSelectionInput,
     const record = getEnhancement(c, id);
     return { record, frames: enhancementFrames(c, record), replays: listReplays(c, id) };
   });
-  const evidenceIds = [...new Set([...enhancements.map((e) => e.record.evidenceId), ...selection.frames.map((f) => f.evidenceId)])].sort((a, b) => a - b);
+  const identifications = selection.identificationIds.map((id) => ({ record: getIdentification(c, id), conclusions: listConclusions(c, { identificationId: id }) }));
+  const evidenceIds = [
+    ...new Set([...enhancements.map((e) => e.record.evidenceId), ...identifications.map((i) => i.record.template.evidenceId), ...selection.frames.map((f) => f.evidenceId)]),
+  ].sort((a, b) => a - b);
   const evidence: Evidence[] = evidenceIds.map((id) => getEvidence(c, id));
   const frames = selection.frames.map((f) => ({ info: frameInfo(c, f.evidenceId, f.index), evidence: getEvidence(c, f.evidenceId) }));
 
@@ -107,6 +112,7 @@ export async function generateReport(c: CaseHandle, input: ExportSelectionInput,
     selection,
     evidence,
     enhancements,
+    identifications,
     frames,
     images,
     image: (role, enhancementId, frame, evidenceId) =>

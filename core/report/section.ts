@@ -7,6 +7,8 @@
 import type { CaseHandle, CaseInfo } from '../case';
 import type { Enhancement, ReplayRecord } from '../enhance/records';
 import type { Evidence } from '../evidence';
+import type { Identification } from '../identify/identifications';
+import type { Conclusion } from '../identify/conclusions';
 import type { FrameInfo } from '../frames';
 import type { ExportImage, PreparedImages } from '../export/images';
 import type { CaseState, ExportSelection } from '../export/selection';
@@ -30,6 +32,8 @@ export interface ReportData {
   /** Every evidence item the chosen items come from, by id. */
   readonly evidence: Evidence[];
   readonly enhancements: ReportEnhancement[];
+  /** The chosen identifications with every conclusion recorded on them (oldest first). */
+  readonly identifications: Array<{ readonly record: Identification; readonly conclusions: Conclusion[] }>;
   readonly frames: Array<{ readonly info: FrameInfo; readonly evidence: Evidence }>;
   readonly images: PreparedImages;
   /** The prepared image of a role (and frame) of an enhancement, or of a chosen frame. */

@@ -13,6 +13,7 @@ type Values = Record<string, string | boolean | string[] | boolean[] | undefined
 
 const SELECTION_OPTIONS = {
   enhancement: { type: 'string', multiple: true },
+  identification: { type: 'string', multiple: true },
   frames: { type: 'string', multiple: true },
   'keep-track': { type: 'string', multiple: true },
   'no-redact': { type: 'boolean' },
@@ -21,7 +22,7 @@ const SELECTION_OPTIONS = {
   force: { type: 'boolean' },
 } as const;
 
-const SELECTION_USAGE = '[--enhancement ID...] [--frames E:N,...] [--keep-track ID...] [--no-redact --reason TEXT] [--force]';
+const SELECTION_USAGE = '[--enhancement ID...] [--identification ID...] [--frames E:N,...] [--keep-track ID...] [--no-redact --reason TEXT] [--force]';
 
 function ids(values: Values, key: string, what: string): number[] {
   const raw = values[key];
@@ -40,12 +41,12 @@ export function selectionFrom(values: Values): ExportSelectionInput {
   const reason = str(values, 'reason') ?? null;
   if (noRedact && !reason?.trim()) throw new SightlineError('INVALID_INPUT', '--no-redact needs --reason TEXT (turning redaction off is recorded in the audit log)');
   if (!noRedact && reason) throw new SightlineError('INVALID_INPUT', '--reason goes with --no-redact');
-  return { enhancementIds: ids(values, 'enhancement', 'enhancement'), frames, keepTrackIds: ids(values, 'keep-track', 'track'), redact: !noRedact, reason };
+  return { enhancementIds: ids(values, 'enhancement', 'enhancement'), identificationIds: ids(values, 'identification', 'identification'), frames, keepTrackIds: ids(values, 'keep-track', 'track'), redact: !noRedact, reason };
 }
 
 export const reportCmd: Command = {
   path: ['report'],
-  summary: 'make the evidence report (PDF) of chosen enhancements and frames, bystanders redacted (a job; audited)',
+  summary: 'make the evidence report (PDF) of chosen enhancements, identifications and frames, bystanders redacted (a job; audited)',
   usage: `report DIR ${SELECTION_USAGE} --out FILE.pdf`,
   positionals: [1, 1],
   options: SELECTION_OPTIONS,

@@ -32,7 +32,7 @@ export function ReportDialog() {
 
   if (!r.visible) return null;
   const running = job ? isActive(job) : r.jobId !== null;
-  const nothing = r.enhancementIds.length === 0 && r.frames.length === 0;
+  const nothing = r.enhancementIds.length === 0 && r.identificationIds.length === 0 && r.frames.length === 0;
   const result = job?.state === 'succeeded' ? (job.result as { path?: string; sha256?: string; manifestSha256?: string; reportId?: string } | null) : null;
   return (
     <div className="modal-backdrop">
@@ -59,6 +59,24 @@ export function ReportDialog() {
                 </li>
               ))}
             </ul>
+          )}
+          {r.identificationIds.length > 0 && (
+            <>
+              <h3>Identifications</h3>
+              <p className="small muted">Candidate lists with scores, false-match rates, likelihood ratios and the examiners' conclusions — each an investigative lead, not an identification.</p>
+              <ul>
+                {r.identificationIds.map((id) => (
+                  <li key={id}>
+                    <label>
+                      <span data-testid={`report-ident-${id}`}>identification #{id}</span>
+                      <button type="button" className="small link" onClick={() => r.removeIdentification(id)}>
+                        remove
+                      </button>
+                    </label>
+                  </li>
+                ))}
+              </ul>
+            </>
           )}
           {r.frames.length > 0 && (
             <>

@@ -13,6 +13,8 @@ interface ReportState {
   visible: boolean;
   enhancements: EnhancementView[];
   enhancementIds: number[];
+  /** Identifications chosen where the dialog was opened (the Identify view); ticked off here. */
+  identificationIds: number[];
   frames: Array<{ evidenceId: number; index: number }>;
   keepTrackIds: number[];
   redact: boolean;
@@ -23,6 +25,7 @@ interface ReportState {
   open(initial?: SelectionChoice): void;
   close(): void;
   toggleEnhancement(id: number): void;
+  removeIdentification(id: number): void;
   removeFrame(evidenceId: number, index: number): void;
   set(patch: Partial<Pick<ReportState, 'redact' | 'reason' | 'output'>>): void;
   start(): Promise<void>;
@@ -32,6 +35,7 @@ export const useReport = create<ReportState>()((set, get) => ({
   visible: false,
   enhancements: [],
   enhancementIds: [],
+  identificationIds: [],
   frames: [],
   keepTrackIds: [],
   redact: true,
@@ -43,6 +47,7 @@ export const useReport = create<ReportState>()((set, get) => ({
     set({
       visible: true,
       enhancementIds: [...(initial?.enhancementIds ?? [])],
+      identificationIds: [...(initial?.identificationIds ?? [])],
       frames: [...(initial?.frames ?? [])],
       keepTrackIds: [...(initial?.keepTrackIds ?? [])],
       redact: initial?.redact ?? true,
@@ -62,6 +67,9 @@ export const useReport = create<ReportState>()((set, get) => ({
     const ids = get().enhancementIds;
     set({ enhancementIds: ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id].sort((a, b) => a - b) });
   },
+  removeIdentification(id) {
+    set({ identificationIds: get().identificationIds.filter((x) => x !== id) });
+  },
   removeFrame(evidenceId, index) {
     set({ frames: get().frames.filter((f) => f.evidenceId !== evidenceId || f.index !== index) });
   },
@@ -74,6 +82,7 @@ export const useReport = create<ReportState>()((set, get) => ({
     set({ error: null, jobId: null });
     const selection: SelectionChoice = {
       enhancementIds: s.enhancementIds,
+      identificationIds: s.identificationIds,
       frames: s.frames,
       keepTrackIds: s.keepTrackIds,
       redact: s.redact,

@@ -8,6 +8,7 @@ import { ProgressBar } from '../components/ProgressBar';
 import { percent } from '../lib/format';
 import { useApp } from '../stores/appStore';
 import { jumpTo, useIdentify } from '../stores/identifyStore';
+import { useReport } from '../stores/reportStore';
 import { useJobs } from '../stores/jobsStore';
 import { attempt, notify, toastError } from '../stores/toastStore';
 import '../identify.css';
@@ -138,6 +139,15 @@ export function IdentifyView({ evidenceId, trackId }: { readonly evidenceId: num
         )}
         <button type="button" onClick={() => void attempt('The search could not start', () => useIdentify.getState().findAppearances())} disabled={s.appearancesJob !== null} data-testid="appearances-button">
           Find appearances
+        </button>
+        <button
+          type="button"
+          onClick={() => ident && useReport.getState().open({ identificationIds: [ident.id] })}
+          disabled={!ident}
+          title={ident ? `Evidence report or package with identification #${ident.id}, its candidates and conclusions` : 'Identify the track first'}
+          data-testid="identify-report"
+        >
+          Report…
         </button>
         <JobLine jobId={s.identifyJob} label="identify" />
         <JobLine jobId={s.appearancesJob} label="appearances" />
