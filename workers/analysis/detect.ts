@@ -151,7 +151,9 @@ export class FaceFinder {
     for (const f of await this.runBlaze(frame, jobs, this.opts.proposalScore)) out.push(f);
     if (signal?.aborted) return [];
     if (this.opts.smallFaces) {
-      const cells = plan.full ? this.grid : this.cellsFor(plan.smallRegions);
+      // The whole grid on a full search, except one forced by change (a moving camera): there only around tracked
+      // small faces, the grid following at the next scheduled full search (gating.ts).
+      const cells = plan.full ? (plan.smallRegions ? this.cellsFor(plan.smallRegions) : this.grid) : this.cellsFor(plan.smallRegions);
       this.stats.ssdCells += cells.length;
       const boxes = await this.runSsdCells(frame, cells, this.opts.smallProposalScore, signal);
       for (const b of boxes) if (b.box.w <= this.opts.smallMaxWidth) out.push({ ...b, source: 'ssd', level: 'ssd x1.6', keypoints: null });

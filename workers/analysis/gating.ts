@@ -12,7 +12,10 @@
  * and a full search runs at the start of each segment, after every shot cut, at least every `fullSearchFrames`
  * frames (counted on the absolute frame index, so the schedule does not depend on how the clip was segmented),
  * and whenever more than `maxAreaFraction` of the frame changed (a pan, a zoom, lights). Each region is grown by a
- * margin so a face partly inside a changed block is wholly inside the searched window.
+ * margin so a face partly inside a changed block is wholly inside the searched window. A full search forced by
+ * change runs the one-pass detector over the whole frame but the small-face path (a grid of SSD cells, the costly
+ * part) only around tracked small faces: on a moving camera new faces under ~28 px are found at the next scheduled
+ * full search, at most `fullSearchFrames` (one second) later.
  */
 
 export interface Rect {
@@ -35,7 +38,16 @@ export interface GatingOptions {
  * expected boxes of tracked faces small enough to need it.
  */
 export type SearchPlan =
-  | { readonly full: true; readonly reason: 'start' | 'cut' | 'schedule' | 'change' | 'disabled' }
+  | {
+      readonly full: true;
+      readonly reason: 'start' | 'cut' | 'schedule' | 'change' | 'disabled';
+      /**
+       * Only on a full search forced by change (a pan, a zoom, lights): where the small-face path searches — the
+       * tracked small faces' expected boxes. A new small face is found at the next scheduled full search (at most
+       * `fullSearchFrames` later), which searches the whole frame with both detectors.
+       */
+      readonly smallRegions?: Rect[];
+    }
   | { readonly full: false; readonly regions: Rect[]; readonly smallRegions: Rect[] };
 
 /** Half-resolution luma (BT.601, 2×2 mean): the change test's input, halving noise and cost. */
@@ -110,13 +122,14 @@ export class MotionGate {
         }
       }
     }
-    if (count > this.opts.maxAreaFraction * this.bw * this.bh) return { full: true, reason: 'change' };
-    const rects: Rect[] = [];
-    const small: Rect[] = [];
     const grownExpected = expected.map((e) => {
       const m = Math.max(e.w, e.h);
       return { box: e, rect: this.clamp({ x: e.x - m, y: e.y - m, w: e.w + 2 * m, h: e.h + 2 * m }) };
     });
+    const smallExpected = mergeRects(grownExpected.filter((g) => g.box.w <= smallWidth && g.rect.w > 0 && g.rect.h > 0).map((g) => g.rect));
+    if (count > this.opts.maxAreaFraction * this.bw * this.bh) return { full: true, reason: 'change', smallRegions: smallExpected };
+    const rects: Rect[] = [];
+    const small: Rect[] = [];
     // Changed blocks, grown by one block, as connected components' bounding rectangles (frame pixels).
     const grown = new Uint8Array(this.bw * this.bh);
     for (let by = 0; by < this.bh; by++) {
@@ -168,7 +181,7 @@ export class MotionGate {
     }
     const merged = mergeRects(rects.filter((r) => r.w > 0 && r.h > 0));
     const area = merged.reduce((a, r) => a + r.w * r.h, 0);
-    if (area > this.opts.maxAreaFraction * this.width * this.height) return { full: true, reason: 'change' };
+    if (area > this.opts.maxAreaFraction * this.width * this.height) return { full: true, reason: 'change', smallRegions: smallExpected };
     return { full: false, regions: merged, smallRegions: mergeRects(small.filter((r) => r.w > 0 && r.h > 0)) };
   }
 
