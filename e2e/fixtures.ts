@@ -203,6 +203,9 @@ export const test = base.extend<{ app: SightlineApp }, { media: Media; browserOn
         const picker = page.getByTestId('path-picker');
         await expect(picker).toBeVisible();
         const dir = path.dirname(paths[0]!);
+        // The dialog lists its first folder as it opens, and that listing sets the location field: typing before it
+        // arrives would be appended to it. Wait for it, as a person sees the folder before typing.
+        await expect(picker).toHaveAttribute('aria-busy', 'false');
         await picker.getByTestId('picker-location').fill(dir);
         await picker.getByTestId('picker-location').press('Enter');
         for (const p of paths) {

@@ -19,6 +19,7 @@ test('create a case and import two clips through the file dialog; progress reach
     // The browser shell's own file dialog, as the investigator sees it, before choosing.
     await page.getByRole('button', { name: 'Import…' }).click();
     const picker = page.getByTestId('path-picker');
+    await expect(picker).toHaveAttribute('aria-busy', 'false'); // its first folder listed (it sets the location)
     await picker.getByTestId('picker-location').fill(media.dir);
     await picker.getByTestId('picker-location').press('Enter');
     await picker.locator(`[data-name="${path.basename(media.clipA)}"]`).click();

@@ -47,7 +47,7 @@ export function PathPicker() {
 
   return (
     <div className="modal-backdrop">
-      <div className="modal picker" role="dialog" aria-modal="true" aria-labelledby="picker-title" data-testid="path-picker">
+      <div className="modal picker" role="dialog" aria-modal="true" aria-labelledby="picker-title" aria-busy={loading} data-testid="path-picker">
         <header className="panel-head">
           <h2 id="picker-title">{request.title}</h2>
           <span className="muted small">{saveMode ? 'Choose a folder and a file name' : folderMode ? 'Choose a folder' : 'Tick one or more files'}</span>
