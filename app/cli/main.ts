@@ -22,8 +22,9 @@ function usageOf(cmd: Command): string {
 }
 
 function helpText(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
-  const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  // Each command's usage, and its summary indented under it: long usages (the selection flags of `report`, the
+  // options of `bench identify`) would otherwise push every summary off a terminal's width.
+  const lines = COMMANDS.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]);
   return [
     `Sightline ${APP_VERSION} — forensic face enhancement workstation (command line)`,
     '',
