@@ -8,7 +8,6 @@
  * lead, not evidence", and a failing guard verdict is printed as a warning, never omitted.
  */
 import type { Command } from '../command';
-import { listTracks } from '../../../core/analysis/results';
 import { getGuardSettings, setGuardThresholds } from '../../../core/enhance/guardSettings';
 import { getEnhancement, listEnhancements, selectForEnhancement, type Enhancement } from '../../../core/enhance/records';
 import { describeFfmpeg } from '../../../platform/tools';
@@ -20,35 +19,9 @@ import { SightlineError } from '../../../domain/errors';
 import { term } from '../../../platform/terminalText';
 import type { CaseHandle } from '../../../core/case';
 import { ENHANCE_MODES, resolveEnhanceSettings, type EnhanceMode } from '../../../domain/enhance';
-import { fmtSeconds, runJobInProcess, str, withCase } from './shared';
+import { fmtSeconds, fraction, positiveInt, resolveTrack, runJobInProcess, str, withCase } from './shared';
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
-
-function positiveInt(raw: string | undefined, what: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || n < 1 || n > max) throw new SightlineError('INVALID_INPUT', `${what} must be a whole number from 1 to ${max}, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
-function fraction(raw: string | undefined, what: string): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new SightlineError('INVALID_INPUT', `${what} must be a number from 0 to 1, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
-/** `--track 17` (a track id) or `--track 2/3` (track 3, as `sightline tracks` numbers them, of evidence 2's newest run). */
-export function resolveTrack(c: CaseHandle, raw: string): number {
-  const id = /^\s*(\d+)\s*$/.exec(raw);
-  if (id) return positiveInt(id[1], '--track')!;
-  const pair = /^\s*(\d+)\s*[/:]\s*(\d+)\s*$/.exec(raw);
-  if (!pair) throw new SightlineError('INVALID_INPUT', `--track must be a track id or EVIDENCE/N, got ${JSON.stringify(raw)}`);
-  const { tracks } = listTracks(c, Number(pair[1]), { best: 1 });
-  const t = tracks.find((x) => x.ordinal === Number(pair[2]));
-  if (!t) throw new SightlineError('NOT_FOUND', `evidence ${pair[1]} has no track ${pair[2]} in its newest analysis run`);
-  return t.id;
-}
 
 function trackOf(c: CaseHandle, trackId: number): { ordinal: number; name: string | null } {
   return { ordinal: getTrack(c, trackId).track.ordinal, name: trackName(c, trackId) };

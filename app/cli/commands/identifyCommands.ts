@@ -5,7 +5,6 @@
  * "investigative lead, not an identification".
  */
 import type { CliContext, Command } from '../command';
-import { listTracks } from '../../../core/analysis/results';
 import type { CaseHandle } from '../../../core/case';
 import { closeSharedPool } from '../../../core/workerPool';
 import { followUpJobs } from '../../../core/followUps';
@@ -22,26 +21,12 @@ import { JobQueue, hasSucceeded, type Job, type JobOf, type SucceededJob } from 
 import { CONCLUSION_SCALE, CONCLUSION_SCALE_SOURCE, conclusionLevel, LEAD_NOT_IDENTIFICATION } from '../../../domain/identify';
 import { SightlineError, cancelled } from '../../../domain/errors';
 import { EXIT } from '../exitCodes';
-import { runJobInProcess, shortHash, str, withCase } from './shared';
+import { fraction, positiveInt, resolveTrack, runJobInProcess, shortHash, str, withCase } from './shared';
 
-function positiveInt(raw: string | undefined, what: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || n < 1 || n > max) throw new SightlineError('INVALID_INPUT', `${what} must be a whole number from 1 to ${max}, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
-/** `--track 17` (a track id) or `--track 2/3` (track 3, as `sightline tracks` numbers them, of evidence 2's newest run). */
-function resolveTrack(c: CaseHandle, raw: string | undefined): number {
+/** The required `--track` option as a track id (shared.ts `resolveTrack`). */
+function trackOption(c: CaseHandle, raw: string | undefined): number {
   if (raw === undefined) throw new SightlineError('INVALID_INPUT', '--track is required (a track id, or EVIDENCE/N as `sightline tracks` numbers them)');
-  const id = /^\s*(\d+)\s*$/.exec(raw);
-  if (id) return positiveInt(id[1], '--track')!;
-  const pair = /^\s*(\d+)\s*[/:]\s*(\d+)\s*$/.exec(raw);
-  if (!pair) throw new SightlineError('INVALID_INPUT', `--track must be a track id or EVIDENCE/N, got ${JSON.stringify(raw)}`);
-  const { tracks } = listTracks(c, Number(pair[1]), { best: 1 });
-  const t = tracks.find((x) => x.ordinal === Number(pair[2]));
-  if (!t) throw new SightlineError('NOT_FOUND', `evidence ${pair[1]} has no track ${pair[2]} in its newest analysis run`);
-  return t.id;
+  return resolveTrack(c, raw);
 }
 
 /** Run several jobs through one queue of this process (one worker pool for all), each reported as it ends. */
@@ -244,7 +229,7 @@ export const identifyCmd: Command = {
     const topK = positiveInt(str(values, 'top'), '--top', 100);
     if (frames && enhancementId) throw new SightlineError('INVALID_INPUT', 'give --frames or --enhancement, not both');
     await withCase(dir!, values, async (c) => {
-      const trackId = resolveTrack(c, str(values, 'track'));
+      const trackId = trackOption(c, str(values, 'track'));
       const done = await runJobInProcess(c, ctx, 'identify', { trackId, ...(frames ? { frames } : {}), ...(enhancementId ? { enhancementId } : {}), ...(topK ? { topK } : {}) });
       const ident = done.result;
       ctx.print({ ok: true, identification: ident }, () => describeIdentification(ident, c));
@@ -273,7 +258,7 @@ export const appearancesCmd: Command = {
   options: { track: { type: 'string' } },
   async run([dir], values, ctx) {
     await withCase(dir!, values, async (c) => {
-      const trackId = resolveTrack(c, str(values, 'track'));
+      const trackId = trackOption(c, str(values, 'track'));
       const done = await runJobInProcess(c, ctx, 'appearances', { trackId });
       ctx.print({ ok: true, search: done.result }, () => describeAppearances(done.result));
     });
@@ -360,15 +345,8 @@ export const identifyGateCmd: Command = {
   positionals: [1, 1],
   options: { 'min-quality': { type: 'string' }, 'min-similarity': { type: 'string' }, reason: { type: 'string' } },
   async run([dir], values, ctx) {
-    const num = (k: string): number | undefined => {
-      const raw = str(values, k);
-      if (raw === undefined) return undefined;
-      const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new SightlineError('INVALID_INPUT', `--${k} must be a number from 0 to 1, got ${JSON.stringify(raw)}`);
-      return n;
-    };
-    const q = num('min-quality');
-    const s = num('min-similarity');
+    const q = fraction(str(values, 'min-quality'), '--min-quality');
+    const s = fraction(str(values, 'min-similarity'), '--min-similarity');
     await withCase(dir!, values, (c) => {
       const g = q === undefined && s === undefined ? getGateSettings(c) : setGate(c, { ...(q !== undefined ? { minQuality: q } : {}), ...(s !== undefined ? { minSimilarity: s } : {}) }, str(values, 'reason'));
       ctx.print({ ok: true, gate: g }, () => `identification gate: probe quality > ${g.minQuality} and similarity > ${g.minSimilarity}${g.updatedAt ? ` (set ${g.updatedAt} by ${g.updatedBy})` : ' (defaults)'}`);

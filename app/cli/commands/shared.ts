@@ -1,5 +1,6 @@
 import type { CliContext } from '../command';
 import { closeSharedPool } from '../../../core/workerPool';
+import { listTracks } from '../../../core/analysis/results';
 import { openCase, type CaseHandle } from '../../../core/case';
 import { listEvidence } from '../../../core/evidence';
 import { checkAllEvidence, integrityError } from '../../../core/evidenceVerify';
@@ -101,4 +102,32 @@ export async function runQueued(c: CaseHandle, ctx: CliContext, what: string, st
     q.removeAllListeners();
     await closeSharedPool();
   }
+}
+
+/** A whole-number option from 1 to `max` (undefined when not given). */
+export function positiveInt(raw: string | undefined, what: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < 1 || n > max) throw new SightlineError('INVALID_INPUT', `${what} must be a whole number from 1 to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** A number option from 0 to 1 (undefined when not given). */
+export function fraction(raw: string | undefined, what: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new SightlineError('INVALID_INPUT', `${what} must be a number from 0 to 1, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** `--track 17` (a track id) or `--track 2/3` (track 3, as `sightline tracks` numbers them, of evidence 2's newest run). */
+export function resolveTrack(c: CaseHandle, raw: string): number {
+  const id = /^\s*(\d+)\s*$/.exec(raw);
+  if (id) return positiveInt(id[1], '--track')!;
+  const pair = /^\s*(\d+)\s*[/:]\s*(\d+)\s*$/.exec(raw);
+  if (!pair) throw new SightlineError('INVALID_INPUT', `--track must be a track id or EVIDENCE/N, got ${JSON.stringify(raw)}`);
+  const { tracks } = listTracks(c, Number(pair[1]), { best: 1 });
+  const t = tracks.find((x) => x.ordinal === Number(pair[2]));
+  if (!t) throw new SightlineError('NOT_FOUND', `evidence ${pair[1]} has no track ${pair[2]} in its newest analysis run`);
+  return t.id;
 }
