@@ -31,7 +31,7 @@ import sharp from 'sharp';
 import { decodeFrames, runFfmpeg } from '../platform/ffmpeg';
 import { repoRoot } from '../models/paths';
 import { tempDir } from '../testing/tmp';
-import { createRng } from '../testing/random';
+import { createRng } from '../domain/random';
 import { alignFace } from '../workers/faces/align';
 import { detectFaces, detectLandmarks, toLandmarks5 } from '../workers/faces/detect';
 import { embedFaces } from '../workers/faces/embed';

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { createImage, type Affine, type Image } from '../workers/image/image';
 import { downsampleBox, gaussianBlur, warpAffineBicubic } from '../workers/image/filters';
-import { createRng } from './random';
+import { createRng } from '../domain/random';
 import { composeAffine, translation } from '../workers/image/register';
 
 export interface H264Params {

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { runFfmpeg } from '../platform/ffmpeg';
-import { createRng } from './random';
+import { createRng } from '../domain/random';
 import type { Box } from '../workers/analysis/detectPyramid';
 
 export const FACE_FRACTION_OF_PORTRAIT = 0.7;

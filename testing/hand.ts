@@ -6,7 +6,7 @@
  * 0.64, runners' fists at 0.54–0.57). `curl` closes the fingers into a fist, whose knuckle row and creases look
  * most face-like; `angle` rotates the hand about the wrist (a wave).
  */
-import { createRng } from './random';
+import { createRng } from '../domain/random';
 
 export interface HandPose {
   /** Rotation about the wrist, degrees (0 = fingers up). */

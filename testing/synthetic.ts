@@ -4,7 +4,7 @@
  * truth for registration tests, free of resampling error.
  */
 import { createImage, type Affine, type Image } from '../workers/image/image';
-import { createRng } from './random';
+import { createRng } from '../domain/random';
 
 export interface SyntheticScene {
   /** Intensity at continuous coordinates (x, y) in scene units. */

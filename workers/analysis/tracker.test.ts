@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../testing/random';
+import { createRng } from '../../domain/random';
 import { DEFAULT_TRACKER } from '../../domain/analysis';
 import { identityGate } from '../../domain/trackIdentity';
 import { Tracker, type TrackInput } from './tracker';

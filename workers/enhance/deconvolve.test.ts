@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createImage, type Image } from '../image/image';
 import { gaussianBlur } from '../image/filters';
 import { psnr } from '../image/metrics';
-import { createRng } from '../../testing/random';
+import { createRng } from '../../domain/random';
 import { renderScene, syntheticScene } from '../../testing/synthetic';
 import { fusedPsfSigma, richardsonLucy, wienerDeconvolve } from './deconvolve';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createImage, type Image } from '../image/image';
 import { psnr } from '../image/metrics';
-import { createRng } from '../../testing/random';
+import { createRng } from '../../domain/random';
 import { renderScene, syntheticScene } from '../../testing/synthetic';
 import { bilateralFilter, nonLocalMeans } from './denoise';
 

@@ -20,7 +20,7 @@ import { configureInference, releaseAll } from '../inference/session';
 import { convertChannels, resizeBilinear, type Image } from '../image/image';
 import { gaussianBlur } from '../image/filters';
 import { psnr, ssim } from '../image/metrics';
-import { createRng } from '../../testing/random';
+import { createRng } from '../../domain/random';
 import { recognise } from '../../testing/accuracy';
 import { referenceFace } from '../../testing/faceSet';
 import { DEFAULT_GUARD_THRESHOLDS, identitySimilarity } from '../../domain/identity';

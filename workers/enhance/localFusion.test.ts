@@ -13,7 +13,7 @@ import { createImage, fromBytes, toBytes, type Image } from '../image/image';
 import { downsampleBox, gaussianBlur, sampleBicubic } from '../image/filters';
 import { psnr } from '../image/metrics';
 import { denseLocalFlow } from '../image/register';
-import { createRng } from '../../testing/random';
+import { createRng } from '../../domain/random';
 import { faceFile } from '../../testing/faces';
 import { fuseFrames, type FusionOptions } from './fusion';
 import { enhanceCrops, type CropFrame } from './pipeline';

@@ -15,6 +15,7 @@
  * The gallery photo is aligned from its own clean landmarks. Nothing here opens a case or writes a file except
  * the caller's plots.
  */
+import { createRng } from '../../domain/random';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SightlineError, cancelled } from '../../domain/errors';
@@ -99,16 +100,13 @@ interface Rng {
   normal(): number;
 }
 
-/** Mulberry32 + Box–Muller: reproducible on every platform. */
+/**
+ * The shared Mulberry32 stream (domain/random.ts) with a one-value Box–Muller normal: each normal draws two
+ * uniforms and uses the cosine only. Not `createRng`'s normal (which keeps the sine for the next call): the
+ * committed calibration (models/calibration) was made with this sequence and must stay reproducible.
+ */
 function rng(seed: number): Rng {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const { next } = createRng(seed);
   return {
     next,
     normal: () => {

@@ -3,7 +3,7 @@ import { createImage, type Image } from './image';
 import { gaussianKernel1d } from './filters';
 import { mse, psnr, ssim, ssimDetailed, SSIM_DEFAULTS } from './metrics';
 import { renderScene, syntheticScene } from '../../testing/synthetic';
-import { createRng } from '../../testing/random';
+import { createRng } from '../../domain/random';
 
 function noisy(img: Image, sigma: number, seed: number): Image {
   const rng = createRng(seed);

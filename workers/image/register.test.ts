@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { invertAffine, type Affine, type Image } from './image';
-import { createRng } from '../../testing/random';
+import { createRng } from '../../domain/random';
 import { renderScene, syntheticScene } from '../../testing/synthetic';
 import {
   composeAffine,
