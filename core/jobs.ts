@@ -85,6 +85,22 @@ export interface JobContext<S extends JobSpec = JobSpec> {
   commit(fn: () => S['result']): S['result'];
 }
 
+/**
+ * A progress callback for reports that arrive from outside the job's own code (a worker's messages): it never
+ * throws. `ctx.progress` throws CANCELLED once the job is cancelled, which is a cancellation point in the job's own
+ * loop but must not escape from the pool's message handler; a progress report is never worth failing the run for.
+ */
+export function progressRelay(ctx: Pick<JobContext, 'signal' | 'progress'>): (p: Progress) => void {
+  return (p) => {
+    if (ctx.signal.aborted) return;
+    try {
+      ctx.progress(p);
+    } catch {
+      // dropped: see above
+    }
+  };
+}
+
 export interface JobHandler<S extends JobSpec = JobSpec> {
   /** Check and normalise parameters before queueing and again before each run (they may come from an old row). */
   validate(params: unknown): S['params'];

@@ -17,7 +17,6 @@ import { z } from 'zod';
 import { getModel } from '../../models/manifest';
 import type { WorkerPool } from '../../workers/pool';
 import { AnalysisSettings, maxGapFrames, planSegments, rejoinFrames } from '../../domain/analysis';
-import type { Progress } from '../../domain/progress';
 import { RGB_CONVERSION_GRAPH, decodedFrameSize, type ExpectedFrame } from '../../platform/ffmpeg';
 import { ffmpegInfo } from '../../platform/tools';
 import { SightlineError } from '../../domain/errors';
@@ -28,7 +27,7 @@ import { evidenceFile, getEvidence, type Evidence } from '../evidence';
 import { verifiedEvidenceFile } from '../evidenceVerify';
 import type { CaseHandle } from '../case';
 import type { AppJobs } from '../jobKinds';
-import { parseJobParams, type JobHandler } from '../jobs';
+import { parseJobParams, progressRelay, type JobHandler } from '../jobs';
 import { checkStaged, clearStaging, recordRun, stageBatch, sweepStaging, type ModelRecord } from './results';
 import { sharedPool } from '../workerPool';
 
@@ -145,14 +144,10 @@ export function analyzeJob(opts: AnalyzeJobOptions = {}): JobHandler<AppJobs['an
       let detections = 0;
       // Segment tracks seen so far (for the caption; the number of tracks, not of detections, so it stays small).
       const trackKeys = new Set<string>();
+      const relay = progressRelay(ctx);
       const report = (): void => {
-        if (ctx.signal.aborted) return;
         const detail = `${detections} faces in ${trackKeys.size} track${trackKeys.size === 1 ? '' : 's'} so far`;
-        try {
-          ctx.progress({ stage: 'analyse', current: done.reduce((a, b) => a + b, 0), total: expected, unit: 'frames', detail } as Progress);
-        } catch {
-          // a progress report is never worth failing the run for
-        }
+        relay({ stage: 'analyse', current: done.reduce((a, b) => a + b, 0), total: expected, unit: 'frames', detail });
       };
       // One controller for all segments: one failure (or Cancel) stops the others.
       const ac = new AbortController();

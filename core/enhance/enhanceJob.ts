@@ -33,7 +33,7 @@ import { getEvidence, type Evidence } from '../evidence';
 import { verifiedEvidenceFile } from '../evidenceVerify';
 import { frameInfo } from '../frames';
 import type { AppJobs } from '../jobKinds';
-import { parseJobParams, type JobContext, type JobHandler } from '../jobs';
+import { parseJobParams, progressRelay, type JobContext, type JobHandler } from '../jobs';
 import { getGuardThresholds } from './guardSettings';
 import { checkEnhanceResult, compareReplay, enhancementTask, getEnhancement, getSelection, recordEnhancement, recordReplay, type ModelRef } from './records';
 
@@ -127,21 +127,10 @@ export function buildTask(c: CaseHandle, trackId: number, selectionId: number, s
   };
 }
 
-function relay(ctx: JobContext): (p: { stage: string; current: number; total: number; unit?: string }) => void {
-  return (p) => {
-    if (ctx.signal.aborted) return;
-    try {
-      ctx.progress(p);
-    } catch {
-      // a progress report is never worth failing the run for
-    }
-  };
-}
-
 /** Run the worker task; its scratch folder (frames being decoded) goes whatever the outcome. */
 async function runTask(pool: WorkerPool, full: EnhanceTaskParams, ctx: JobContext): Promise<EnhanceTaskResult> {
   try {
-    return await pool.run('enhance', full, { signal: ctx.signal, onProgress: relay(ctx) });
+    return await pool.run('enhance', full, { signal: ctx.signal, onProgress: progressRelay(ctx) });
   } finally {
     fs.rmSync(full.scratchDir, { recursive: true, force: true });
   }

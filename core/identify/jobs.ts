@@ -12,7 +12,7 @@ import { SightlineError } from '../../domain/errors';
 import type { WorkerPool } from '../../workers/pool';
 import { getRun } from '../analysis/results';
 import type { AppJobs } from '../jobKinds';
-import { parseJobParams, type JobContext, type JobHandler } from '../jobs';
+import { parseJobParams, progressRelay, type JobContext, type JobHandler } from '../jobs';
 import { sharedPool } from '../workerPool';
 import { raiseAlerts, type WatchlistAlert } from './alerts';
 import { recordAppearances, searchableTracks, type AppearanceSearch } from './appearances';
@@ -67,24 +67,13 @@ export interface IdentifyJobOptions {
   readonly pool?: () => WorkerPool;
 }
 
-function relay(ctx: JobContext): (p: { stage: string; current: number; total: number; unit?: string }) => void {
-  return (p) => {
-    if (ctx.signal.aborted) return;
-    try {
-      ctx.progress(p);
-    } catch {
-      // a progress report is never worth failing the run for
-    }
-  };
-}
-
 export function enrolJob(opts: IdentifyJobOptions = {}): JobHandler<AppJobs['enrol']> {
   return {
     validate: (p) => parseJobParams(EnrolJobParams, p, 'enrol'),
     async run(ctx) {
       const pool = (opts.pool ?? sharedPool)();
       ctx.progress({ stage: 'enrol', current: 0, total: 2 });
-      const prep = await prepareEnrolment(ctx.case, { path: ctx.params.path, person: ctx.params.person, note: ctx.params.note, ...(ctx.params.faceIndex !== undefined ? { faceIndex: ctx.params.faceIndex } : {}) }, pool, { signal: ctx.signal, onProgress: relay(ctx) });
+      const prep = await prepareEnrolment(ctx.case, { path: ctx.params.path, person: ctx.params.person, note: ctx.params.note, ...(ctx.params.faceIndex !== undefined ? { faceIndex: ctx.params.faceIndex } : {}) }, pool, { signal: ctx.signal, onProgress: progressRelay(ctx) });
       ctx.progress({ stage: 'enrol', current: 1, total: 2 });
       await commitEnrolment(ctx.case, prep, { signal: ctx.signal, jobId: ctx.job.id, commit: (fn) => ctx.commit(fn) });
     },
@@ -100,7 +89,7 @@ async function trackTemplates(ctx: JobContext, pool: WorkerPool, trackIds: reado
     if (t) cached.set(id, t);
     else plans.push(planTemplate(ctx.case, id));
   }
-  const computed = plans.length ? await computeTemplates(ctx.case, pool, plans, { signal: ctx.signal, jobId: ctx.job.id, onProgress: relay(ctx) }) : [];
+  const computed = plans.length ? await computeTemplates(ctx.case, pool, plans, { signal: ctx.signal, jobId: ctx.job.id, onProgress: progressRelay(ctx) }) : [];
   return { cached, plans, computed };
 }
 
@@ -125,7 +114,7 @@ export function identifyJob(opts: IdentifyJobOptions = {}): JobHandler<AppJobs['
       }
       if (frames) {
         const plan = planTemplate(c, trackId, frames);
-        const [computed] = await computeTemplates(c, pool, [plan], { signal: ctx.signal, jobId: ctx.job.id, onProgress: relay(ctx) });
+        const [computed] = await computeTemplates(c, pool, [plan], { signal: ctx.signal, jobId: ctx.job.id, onProgress: progressRelay(ctx) });
         ctx.commit(() => recordIdentification(c, recordTemplate(c, computed!, ctx.job.id).id, { topK, purpose: 'identify', jobId: ctx.job.id }));
         return;
       }
