@@ -72,13 +72,15 @@ export interface PersonHit {
   readonly score: number;
 }
 
-/** Top `k` people by their best reference's score (ties: lower person id first, so results are stable). */
-export function topPeople(m: GalleryMatrix, query: Float32Array, k: number): PersonHit[] {
-  const scores = scoreAll(m, query);
+/**
+ * Top `k` people by their best reference among `rows`, scored by `score(row)` (ties: lower person id first, so
+ * results are stable). The exact scan and the index's shortlist both end here.
+ */
+export function bestPeople(m: GalleryMatrix, rows: Iterable<number>, score: (row: number) => number, k: number): PersonHit[] {
   const best = new Map<number, { r: number; s: number }>();
-  for (let r = 0; r < m.count; r++) {
+  for (const r of rows) {
     const p = m.personIds[r]!;
-    const s = scores[r]!;
+    const s = score(r);
     const b = best.get(p);
     if (!b || s > b.s) best.set(p, { r, s });
   }
@@ -86,4 +88,10 @@ export function topPeople(m: GalleryMatrix, query: Float32Array, k: number): Per
     .map(([personId, b]) => ({ personId, referenceId: m.referenceIds[b.r]!, score: b.s }))
     .sort((a, b) => b.score - a.score || a.personId - b.personId)
     .slice(0, Math.max(0, k));
+}
+
+/** Top `k` people by their best reference's score over the whole gallery. */
+export function topPeople(m: GalleryMatrix, query: Float32Array, k: number): PersonHit[] {
+  const scores = scoreAll(m, query);
+  return bestPeople(m, m.personIds.keys(), (r) => scores[r]!, k);
 }

@@ -12,7 +12,7 @@
  *       acc += extadd_pairwise(extmul_low_i8(a, b)) + extadd_pairwise(extmul_high_i8(a, b));
  *     out[r] = acc.x + acc.y + acc.z + acc.w
  */
-import { buildMatrix, topPeople, type GalleryMatrix, type PersonHit } from './search';
+import { bestPeople, buildMatrix, topPeople, type GalleryMatrix, type PersonHit } from './search';
 
 const SIMD = 0xfd;
 const get = (i: number): number[] => [0x20, i];
@@ -162,19 +162,17 @@ export class GalleryIndex {
     // Shortlist by approximate score, then exact scores for the shortlist only.
     const want = Math.min(m.count, Math.max(64, 8 * k));
     const idx = shortlist(out, this.scales, want);
-    const best = new Map<number, { r: number; s: number }>();
-    for (const r of idx) {
-      let s = 0;
-      const o = r * m.dim;
-      for (let d = 0; d < m.dim; d++) s += m.data[o + d]! * query[d]!;
-      const p = m.personIds[r]!;
-      const b = best.get(p);
-      if (!b || s > b.s) best.set(p, { r, s });
-    }
-    return [...best.entries()]
-      .map(([personId, b]) => ({ personId, referenceId: m.referenceIds[b.r]!, score: b.s }))
-      .sort((a, b) => b.score - a.score || a.personId - b.personId)
-      .slice(0, Math.max(0, k));
+    return bestPeople(
+      m,
+      idx,
+      (r) => {
+        let s = 0;
+        const o = r * m.dim;
+        for (let d = 0; d < m.dim; d++) s += m.data[o + d]! * query[d]!;
+        return s;
+      },
+      k,
+    );
   }
 }
 
