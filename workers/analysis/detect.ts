@@ -21,7 +21,7 @@
  */
 import { runModel } from '../inference/session';
 import { decodeWindow, type BlazeWindow } from '../faces/blaze';
-import { DETECTOR_INPUT, fillTileTensor, type TileGeometry } from './pyramid';
+import { DETECTOR_INPUT, fillTileTensor, windowPositions, type TileGeometry } from './pyramid';
 import type { Rect, SearchPlan } from './gating';
 import { mergeRects } from './gating';
 
@@ -91,15 +91,6 @@ export function nms<T extends { box: Box; score: number }>(cands: readonly T[], 
   return kept;
 }
 
-/** Start positions of windows of `win` px covering `size` px with at least `overlap` px of overlap (evenly spread). */
-function positions(size: number, win: number, overlap: number): number[] {
-  if (size <= win) return [0];
-  const n = Math.ceil((size - overlap) / (win - overlap));
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(Math.round((i * (size - win)) / (n - 1)));
-  return out;
-}
-
 const round64 = (v: number): number => Math.max(128, Math.ceil(v / 64) * 64);
 const SSD_CELL_OUT = DETECTOR_INPUT / 2;
 /** Small-face cells: source side and the overlap that keeps any face ≤ 32 px wholly inside one cell. */
@@ -137,8 +128,8 @@ export class FaceFinder {
     const side = Math.min(CELL_SRC, width, height);
     const scale = SSD_CELL_OUT / side;
     this.grid = [];
-    for (const y0 of positions(height, side, CELL_OVERLAP)) {
-      for (const x0 of positions(width, side, CELL_OVERLAP)) {
+    for (const y0 of windowPositions(height, side, CELL_OVERLAP)) {
+      for (const x0 of windowPositions(width, side, CELL_OVERLAP)) {
         this.grid.push({ x0, y0, side, scale, frameEdge: { left: x0 === 0, top: y0 === 0, right: x0 + side >= width, bottom: y0 + side >= height } });
       }
     }

@@ -66,8 +66,8 @@ export const DEFAULT_LEVELS: readonly LevelSpec[] = [
   { scale: 2, overlap: 48 },
 ];
 
-/** Start positions of `n` windows of `win` px spread evenly over `size` px. */
-function positions(size: number, win: number, overlap: number): number[] {
+/** Start positions of windows of `win` px covering `size` px with at least `overlap` px of overlap (evenly spread). */
+export function windowPositions(size: number, win: number, overlap: number): number[] {
   if (size <= win) return [0];
   const n = Math.ceil((size - overlap) / (win - overlap));
   const out: number[] = [];
@@ -93,8 +93,8 @@ export function planPyramid(width: number, height: number, levels: readonly Leve
       throw new RangeError(`pyramid level ×${scale}: overlap ${spec.overlap} px must be smaller than its ${winW}×${winH} window`);
     }
     const tiles: Tile[] = [];
-    for (const y0 of positions(height, winH, spec.overlap)) {
-      for (const x0 of positions(width, winW, spec.overlap)) {
+    for (const y0 of windowPositions(height, winH, spec.overlap)) {
+      for (const x0 of windowPositions(width, winW, spec.overlap)) {
         tiles.push({
           level,
           key: `${level}:${x0},${y0}`,
