@@ -33,24 +33,14 @@ import { EnhanceSettings, tierOf, type Tier } from '../../domain/enhance';
 import { frameSizeProblem } from '../../domain/mediaLimits';
 import type { ProcessingStep } from '../../domain/processingStep';
 import type { FrameRegistration } from './fusion';
+import { DetectedFrameSchema } from '../tasks/frameSchemas';
 
-const BoxSchema = z.object({ x: z.number(), y: z.number(), w: z.number().positive(), h: z.number().positive() }).strict();
 const PointSchema = z.tuple([z.number(), z.number()]);
 
-export const EnhanceTaskFrame = z
-  .object({
-    frame: z.number().int().nonnegative(),
-    pts: z.number().int(),
-    ptsTime: z.number(),
-    md5: z.string().regex(/^[0-9a-f]{32}$/),
-    /** Seconds from the file's start to seek to before decoding (null: decode from the start). */
-    seekTo: z.number().nonnegative().nullable(),
-    detectionId: z.number().int().positive(),
-    box: BoxSchema,
-    landmarks5: z.array(PointSchema).length(5),
-    quality: z.number(),
-  })
-  .strict();
+export const EnhanceTaskFrame = DetectedFrameSchema.extend({
+  landmarks5: z.array(PointSchema).length(5),
+  quality: z.number(),
+}).strict();
 
 export const EnhanceTaskParams = z
   .object({

@@ -18,6 +18,7 @@ import sharp from 'sharp';
 import { z } from 'zod';
 import { SightlineError, cancelled } from '../../domain/errors';
 import { RgbConversionSchema, extractFrame } from '../../platform/ffmpeg';
+import { DetectedFrameSchema } from '../tasks/frameSchemas';
 import { writeDerivedBytes } from '../../platform/derivedStore';
 import type { Landmarks5 } from '../faces/align';
 import type { Point } from '../image/geometry';
@@ -151,19 +152,7 @@ export async function runReference(raw: unknown, ctx: TaskContext): Promise<Refe
 
 // ───────────────────────────── track templates ─────────────────────────────
 
-const BoxSchema = z.object({ x: z.number(), y: z.number(), w: z.number().positive(), h: z.number().positive() }).strict();
-
-export const TemplateFrame = z
-  .object({
-    frame: z.number().int().nonnegative(),
-    pts: z.number().int(),
-    ptsTime: z.number(),
-    md5: z.string().regex(/^[0-9a-f]{32}$/),
-    seekTo: z.number().nonnegative().nullable(),
-    detectionId: z.number().int().positive(),
-    box: BoxSchema,
-  })
-  .strict();
+export const TemplateFrame = DetectedFrameSchema;
 export type TemplateFrame = z.output<typeof TemplateFrame>;
 
 export const TemplatesTaskParams = z
