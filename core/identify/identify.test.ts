@@ -266,7 +266,14 @@ describe('identification: gallery, watchlist, identify, appearances, conclusions
     const txt = spawnSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
     expect(txt).toContain(`Identification ${ident.id}`);
     expect(txt).toContain('Investigative lead, not an identification');
-    expect(txt).toContain(ident.candidates[0]!.name);
+    // Every candidate's row: name, score, FMR and LR (the table's cells, not only the conclusions that name one).
+    for (const k of ident.candidates) {
+      expect(txt).toContain(k.name);
+      expect(txt).toContain(k.score.toFixed(3));
+      expect(txt).toContain(k.fmr.text);
+    }
+    // The probe's frames with their crop hashes.
+    for (const f of ident.template.frames) expect(txt).toContain(f.cropSha256.slice(0, 16));
     expect(txt).toContain(ident.calibration.sha256.slice(0, 24));
     expect(txt).toContain('moderately strong support for the same person');
     expect(txt).toContain('PC Okafor');

@@ -37,7 +37,7 @@ export const identificationsSection: ReportSection = {
         w.table(
           ['frame', 'quality', 'share', 'native crop SHA-256'],
           t.frames.map((f) => [String(f.frame), f.quality.toFixed(3), pct(f.weight), f.cropSha256]),
-          [60, 60, 60, w.contentWidth - 180],
+          [0.12, 0.12, 0.12, 0.64], // fractions of the content width
           { mono: [false, false, false, true], size: 8 },
         );
       }
@@ -45,7 +45,7 @@ export const identificationsSection: ReportSection = {
       w.table(
         ['rank', 'person', 'score', 'FMR at score', 'LR', 'gate'],
         r.candidates.map((c) => [String(c.rank), c.name, c.score.toFixed(3), c.fmr.text, `${c.lr.text} (${c.lr.verbal})`, c.gate.passes ? 'above threshold' : 'below — shown for completeness']),
-        [34, 110, 44, 80, 140, w.contentWidth - 408],
+        [0.07, 0.22, 0.09, 0.16, 0.28, 0.18], // fractions of the content width
         { size: 8 },
       );
       w.para('FMR: the share of different-person pairs of the reference population, at this face size, that score at least this high. LR: how much more probable this score is for the same person than for different people, in that population. Neither is a probability that the candidate is the person.', { size: 8, colour: COLOURS.muted });
