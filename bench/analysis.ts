@@ -4,8 +4,9 @@
  * here from ORL portraits (the shared development set when present, else the committed fixtures).
  *
  *  - Throughput, 1920×1080 H.264, faces 20–60 px, step 1: analysed frames/s and the ratio to ffmpeg's decode-only
- *    speed of the same clip, for the default settings (1 worker), 2 workers (segments in parallel), motion gating
- *    off, and a panning camera (where gating cannot help); and the old SSD pyramid's detector time per frame.
+ *    speed of the same clip, for the default settings (the default pool: on two cores, 2 workers × 2 ONNX threads),
+ *    one worker with all the threads, motion gating off, and a panning camera (where gating cannot help); and the
+ *    old SSD pyramid's detector time per frame.
  *  - Recall by face width (20/24/32/48 px) at CRF 28, 32 and 34, of the analysis, next to the SSD pyramid at its
  *    0.4 threshold (Sightline ≤ issue 13) on the same decoded frames.
  *  - Identity switches per 1,000 track-frames on a clip with two people crossing and a hard cut to two other
@@ -116,7 +117,7 @@ function stageRows(c: CaseHandle, runId: number): void {
     `${Object.entries(s.fullSearches).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'} full`,
     `${s.gatedFrames as number} gated frames (mean ${(((s.meanGatedArea as number | null) ?? 0) * 100).toFixed(1)}% of the frame searched); BlazeFace ${s.blazeRuns as number} runs / ${s.blazeWindows as number} windows, SSD ${s.ssdRuns as number} runs / ${s.ssdCells as number} cells, ${s.secondOpinionRuns as number} second-opinion runs; ${s.kept as number} faces kept of ${s.candidates as number} candidates`,
   );
-  row('    time by stage', '', Object.entries(s.stageMs).map(([k, v]) => `${k} ${((v / total) * 100).toFixed(0)}%`).join(', ') + ` (detector network ${(((s.detectorNetworkMs as number) / total) * 100).toFixed(0)}%)`);
+  row('    time by stage', '', Object.entries(s.stageMs).map(([k, v]) => `${k} ${((v / total) * 100).toFixed(0)}%`).join(', ') + ` (detector network ${(((s.detectorNetworkMs as number) / total) * 100).toFixed(0)}%: BlazeFace ${(((s.blazeMs as number) / total) * 100).toFixed(0)}%, SSD ${(((s.ssdMs as number) / total) * 100).toFixed(0)}%)`);
 }
 
 export async function benchAnalysis(): Promise<void> {
@@ -125,8 +126,11 @@ export async function benchAnalysis(): Promise<void> {
   const FRAMES = 240;
   heading(`Footage analysis throughput (1920×1080 H.264 CRF 30, ${FRAMES} frames at 24 fps, six faces of 20–60 px moving; ${note}; ${os.cpus().length} CPUs)`);
   const { tmp, c } = setup('bench-analysis');
+  // The default pool (what the app and the CLI run: on two cores, 2 workers × 2 ONNX threads), and one worker with
+  // every core's thread for comparison.
+  const pool = new WorkerPool();
   const pool1 = new WorkerPool({ size: 1 });
-  const pool2 = new WorkerPool({ size: 2, threadsPerWorker: 1 });
+  const shape = (p: WorkerPool): string => `${p.size} worker(s) × ${p.threadsPerWorker} ONNX thread(s)`;
   try {
     const still = await makeFaceClip({ out: path.join(tmp.dir, 'still.mp4'), frames: FRAMES, faces: sixFaces(), crf: 30 });
     const pan = await makeFaceClip({ out: path.join(tmp.dir, 'pan.mp4'), frames: FRAMES / 2, faces: sixFaces(), crf: 30, pan: [3, 1] });
@@ -136,22 +140,22 @@ export async function benchAnalysis(): Promise<void> {
     row('ffmpeg decode → RGB24 → null (baseline)', `${base.nullFps.toFixed(1)} frames/s`, 'the ratio below is against this');
     row('ffmpeg decode → RGB24 → pipe into Node', `${base.pipeFps.toFixed(1)} frames/s`, 'what the analysis reads');
     // Warm the model files' page cache and the workers (not counted).
+    await runJob(c, pool, es, { segmentFrames: 8, step: FRAMES / 4 });
     await runJob(c, pool1, es, { segmentFrames: 8, step: FRAMES / 4 });
-    await runJob(c, pool2, es, { segmentFrames: 8, step: FRAMES / 4 });
     const runs: Array<[string, WorkerPool, Evidence, number, AnalysisSettingsInput]> = [
-      ['still camera, default settings, 1 worker', pool1, es, FRAMES, {}],
-      ['still camera, default settings, 2 workers', pool2, es, FRAMES, {}],
-      ['still camera, motion gating off, 1 worker', pool1, es, FRAMES, { gating: { enabled: false } }],
-      ['panning camera, default settings, 1 worker', pool1, ep, FRAMES / 2, {}],
+      [`still camera, default settings (${shape(pool)})`, pool, es, FRAMES, {}],
+      [`still camera, default settings but ${shape(pool1)}`, pool1, es, FRAMES, {}],
+      [`still camera, motion gating off (${shape(pool)})`, pool, es, FRAMES, { gating: { enabled: false } }],
+      [`panning camera, default settings (${shape(pool)})`, pool, ep, FRAMES / 2, {}],
     ];
-    for (const [label, pool, e, frames, settings] of runs) {
-      const { ms, runId } = await runJob(c, pool, e, settings);
+    for (const [label, p, e, frames, settings] of runs) {
+      const { ms, runId } = await runJob(c, p, e, settings);
       const fps = frames / (ms / 1000);
       const run = getRun(c, runId);
-      row(label, `${fps.toFixed(2)} frames/s`, `${(fps / base.nullFps).toFixed(3)}× decode-only; ${run.detectionCount} faces in ${run.trackCount} tracks; ${pool.size} worker(s) × ${pool.threadsPerWorker} ONNX thread(s)`);
+      row(label, `${fps.toFixed(2)} frames/s`, `${(fps / base.nullFps).toFixed(3)}× decode-only; ${run.detectionCount} faces in ${run.trackCount} tracks`);
       stageRows(c, runId);
     }
-    const cancels = await cancelLatency(c, pool1, es);
+    const cancels = await cancelLatency(c, pool, es);
     row('Cancel → job cancelled', `${Math.max(...cancels).toFixed(0)} ms worst of 3`, `${cancels.map((m) => m.toFixed(0)).join(', ')} ms; an analysis searching every frame whole, cancelled after its 2nd frame`);
     // The old detector alone, for reference: the SSD pyramid (41 windows at 1080p) on 6 frames.
     const frames: Buffer[] = [];
@@ -162,8 +166,8 @@ export async function benchAnalysis(): Promise<void> {
     });
     row('SSD pyramid alone (Sightline ≤ issue 13)', `${(t.ms / frames.length).toFixed(0)} ms/frame`, `detector only, every window (its window reuse off), in this process with ${pool1.threadsPerWorker} ONNX threads`);
   } finally {
+    await pool.close();
     await pool1.close();
-    await pool2.close();
     await releaseAll();
     c.close();
     tmp.cleanup();

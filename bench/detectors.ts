@@ -27,6 +27,7 @@ import { PyramidDetector, suppress } from '../workers/analysis/detectPyramid';
 import { fillTileTensor, planPyramid } from '../workers/analysis/pyramid';
 import { DEFAULT_DETECTOR_OPTIONS, DEFAULT_PYRAMID, DETECTION_DEFAULTS } from '../domain/analysis';
 import { FaceFinder } from '../workers/analysis/detect';
+import { WHOLE_FRAME } from '../workers/analysis/gating';
 import { faceProbability } from '../workers/analysis/faceCheck';
 import { decodeWindow, sideMultiple, toSsdBox, weightedNms, type BlazeVariant } from '../workers/faces/blaze';
 import { getInferenceConfig, releaseAll } from '../workers/inference/session';
@@ -168,7 +169,7 @@ function analysisDetector(): BenchDetector {
     name: `analysis (one pass + small faces + face check ≥ ${DETECTION_DEFAULTS.minScore})`,
     async detect(f) {
       const finder = new FaceFinder(f.width, f.height, DETECTION_DEFAULTS);
-      const cands = await finder.find(f.data, { full: true, reason: 'start' });
+      const cands = await finder.find(f.data, WHOLE_FRAME);
       const second = await finder.secondOpinion(f.data, cands);
       return cands
         .map((c, i) => ({ box: c.box, score: faceProbability({ source: c.source, score: c.score, second: second[i]!, residual: 0 }) }))

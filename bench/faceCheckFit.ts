@@ -17,6 +17,7 @@ import path from 'node:path';
 import { BOX_MAP } from '../workers/faces/blaze';
 import { detectLandmarksMany } from '../workers/faces/detect';
 import { FaceFinder, type Candidate } from '../workers/analysis/detect';
+import { WHOLE_FRAME } from '../workers/analysis/gating';
 import { shapeResidual, type FaceEvidence } from '../workers/analysis/faceCheck';
 import { regionImage } from '../workers/analysis/region';
 import { releaseAll } from '../workers/inference/session';
@@ -47,7 +48,7 @@ export async function collectSamples(proposalScore = 0.15): Promise<Sample[]> {
     for (const [pos, f] of frames.entries()) {
       const lab = clip.frames.find((x) => x.index === f.index)!;
       const finder = new FaceFinder(f.width, f.height, { ...DETECTION_DEFAULTS, proposalScore });
-      const cands: Candidate[] = await finder.find(f.data, { full: true, reason: 'start' });
+      const cands: Candidate[] = await finder.find(f.data, WHOLE_FRAME);
       const second = await finder.secondOpinion(f.data, cands);
       const regions = cands.map((c) => regionImage(f.data, f.width, f.height, c.box));
       const lms = await detectLandmarksMany(cands.map((c, i) => ({ image: regions[i]!.img, box: { x: c.box.x - regions[i]!.x0, y: c.box.y - regions[i]!.y0, w: c.box.w, h: c.box.h } })));

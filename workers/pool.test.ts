@@ -1,8 +1,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from './pool';
+import { WorkerPool, defaultPoolShape } from './pool';
 
 const pool = new WorkerPool({ size: 2, threadsPerWorker: 1 });
 afterAll(() => pool.close());
+
+describe('default pool shape', () => {
+  it('runs a worker per core on two cores (each with both threads), keeps a core free above that, at most 4 workers', () => {
+    expect(defaultPoolShape(1)).toEqual({ size: 1, threadsPerWorker: 1 });
+    expect(defaultPoolShape(2)).toEqual({ size: 2, threadsPerWorker: 2 });
+    expect(defaultPoolShape(4)).toEqual({ size: 3, threadsPerWorker: 1 });
+    expect(defaultPoolShape(16)).toEqual({ size: 4, threadsPerWorker: 4 });
+  });
+});
 
 describe('worker pool', () => {
   it('runs tasks in separate processes with capped threads', async () => {

@@ -98,12 +98,28 @@ interface PendingTask {
 }
 
 export interface PoolOptions {
-  /** Number of worker processes; default: cores − 1 (at least 1, at most 4). */
+  /** Number of worker processes; default: `defaultPoolShape`. */
   readonly size?: number;
-  /** Threads per worker for inference; default: cores / size. */
+  /** Threads per worker for inference; default: `defaultPoolShape` (or cores / size, rounded down, for a given size). */
   readonly threadsPerWorker?: number;
   /** How long a cancelled task may take to stop before its worker is killed. */
   readonly cancelGraceMs?: number;
+}
+
+/**
+ * The default pool for `cores` CPU cores: one worker per core but one (the main process and the UI keep a core), at
+ * most 4, each with cores / workers ONNX threads — except on one or two cores, where there is one worker per core,
+ * each with every core's thread. There, two workers beat one: a worker's own JavaScript (resampling, alignment,
+ * PNG encoding) runs on one core, and while it does, a lone worker's second ONNX thread has nothing to do. And each
+ * keeps both threads, so a single task (an enhancement) runs as fast as before; ONNX threads do not spin
+ * (inference/session.ts), so two workers running at once share the cores without loss. Measured with the
+ * still-camera recipe of `npm run bench -- analysis` on the 2-core machine (1080p, 240 frames, two segments):
+ * 1 worker × 2 threads 3.7 analysed frames/s; 2 workers × 1 thread 5.1–5.3; 2 workers × 2 threads 5.1.
+ */
+export function defaultPoolShape(cores: number): { size: number; threadsPerWorker: number } {
+  if (cores <= 2) return { size: Math.max(1, cores), threadsPerWorker: Math.max(1, cores) };
+  const size = Math.min(4, cores - 1);
+  return { size, threadsPerWorker: Math.max(1, Math.floor(cores / size)) };
 }
 
 export class WorkerPool {
@@ -118,8 +134,8 @@ export class WorkerPool {
 
   constructor(private readonly opts: PoolOptions = {}) {
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-    this.size = Math.max(1, opts.size ?? Math.min(4, cores - 1));
-    this.threadsPerWorker = Math.max(1, opts.threadsPerWorker ?? Math.floor(cores / this.size));
+    this.size = Math.max(1, opts.size ?? defaultPoolShape(cores).size);
+    this.threadsPerWorker = Math.max(1, opts.threadsPerWorker ?? (opts.size === undefined ? defaultPoolShape(cores).threadsPerWorker : Math.floor(cores / this.size)));
   }
 
   /** Run a task in some worker; resolves with its result (typed by the task registry), rejects with a SightlineError. */

@@ -110,6 +110,8 @@ function totalStats(results: readonly SegmentResult[], wallMs: number, workers: 
     secondOpinionRuns: add((r) => r.stats.secondOpinionRuns),
     secondInherited: add((r) => r.stats.secondInherited),
     detectorNetworkMs: add((r) => r.stats.detectorNetworkMs),
+    blazeMs: add((r) => r.stats.blazeMs),
+    ssdMs: add((r) => r.stats.ssdMs),
     detectorPrepareMs: add((r) => r.stats.detectorPrepareMs),
     stageMs,
     segmentWallMs: add((r) => r.stats.wallMs),

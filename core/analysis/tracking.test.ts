@@ -19,6 +19,7 @@ import { tempDir } from '../../testing/tmp';
 import { DETECTION_DEFAULTS } from '../../domain/analysis';
 import { decodeFrames } from '../../platform/ffmpeg';
 import { FaceFinder } from '../../workers/analysis/detect';
+import { WHOLE_FRAME } from '../../workers/analysis/gating';
 import { WorkerPool } from '../../workers/pool';
 import { releaseAll } from '../../workers/inference/session';
 import { createCase, type CaseHandle } from '../case';
@@ -199,7 +200,7 @@ describe('analysis: cuts, crossings, hands and segments (ORL faces, H.264)', () 
     await decodeFrames(clip.file, { width: 640, height: 360 }, {
       onFrame: async (f) => {
         const h = handBoxes[frame++]!;
-        for (const cand of await finder.find(f.data, { full: true, reason: 'start' })) {
+        for (const cand of await finder.find(f.data, WHOLE_FRAME)) {
           const cx = cand.box.x + cand.box.w / 2;
           const cy = cand.box.y + cand.box.h / 2;
           if (cx >= h.x && cx <= h.x + h.w && cy >= h.y && cy <= h.y + h.h) proposals++;

@@ -64,6 +64,9 @@ export interface FinderStats {
   ssdCells: number;
   secondOpinionRuns: number;
   networkMs: number;
+  /** Of `networkMs`: BlazeFace's runs and the SSD's (second opinions included). */
+  blazeMs: number;
+  ssdMs: number;
   prepareMs: number;
 }
 
@@ -117,7 +120,7 @@ interface BlazeJob extends BlazeWindow {
 }
 
 export class FaceFinder {
-  readonly stats: FinderStats = { blazeRuns: 0, blazeWindows: 0, ssdRuns: 0, ssdCells: 0, secondOpinionRuns: 0, networkMs: 0, prepareMs: 0 };
+  readonly stats: FinderStats = { blazeRuns: 0, blazeWindows: 0, ssdRuns: 0, ssdCells: 0, secondOpinionRuns: 0, networkMs: 0, blazeMs: 0, ssdMs: 0, prepareMs: 0 };
   private readonly grid: SsdCell[];
 
   constructor(
@@ -135,16 +138,29 @@ export class FaceFinder {
     }
   }
 
+  /**
+   * Where the small-face path searched in the last `find` (cell squares, frame px), or the whole grid: the motion
+   * gate's reference for the next change test of the small-face path (gating.ts).
+   */
+  smallSearched: Rect[] | 'grid' = [];
+
   /** Candidates in the searched part of the frame (`plan`), best first after one NMS over both detectors. */
   async find(frame: Uint8Array, plan: SearchPlan, signal?: AbortSignal): Promise<Candidate[]> {
     const jobs = plan.full ? this.fullFrameJobs() : this.regionJobs(plan.regions);
     const out: Candidate[] = [];
     for (const f of await this.runBlaze(frame, jobs, this.opts.proposalScore)) out.push(f);
+    this.smallSearched = [];
     if (signal?.aborted) return [];
     if (this.opts.smallFaces) {
-      // The whole grid on a full search, except one forced by change (a moving camera): there only around tracked
-      // small faces, the grid following at the next scheduled full search (gating.ts).
-      const cells = plan.full ? (plan.smallRegions ? this.cellsFor(plan.smallRegions) : this.grid) : this.cellsFor(plan.smallRegions);
+      let cells: readonly SsdCell[];
+      if (plan.small.grid) {
+        cells = this.grid;
+        this.smallSearched = 'grid';
+      } else {
+        const want = [...plan.small.regions, ...plan.small.tracked.map((t) => t.rect)];
+        cells = this.cellsFor(mergeRects(want.filter((r) => r.w > 0 && r.h > 0)));
+        this.smallSearched = cells.map((c) => ({ x: c.x0, y: c.y0, w: Math.round(c.side), h: Math.round(c.side) }));
+      }
       this.stats.ssdCells += cells.length;
       const boxes = await this.runSsdCells(frame, cells, this.opts.smallProposalScore, signal);
       for (const b of boxes) if (b.box.w <= this.opts.smallMaxWidth) out.push({ ...b, source: 'ssd', level: 'ssd x1.6', keypoints: null });
@@ -172,10 +188,8 @@ export class FaceFinder {
         ssdIdx.push(i);
         ssdCells.push({ x0: Math.round(cx - side / 2), y0: Math.round(cy - side / 2), side, scale, frameEdge: { left: true, top: true, right: true, bottom: true } });
       } else {
-        const scale = Math.min(4, Math.max(1, 48 / c.box.w));
-        const src = 128 / scale;
         blazeIdx.push(i);
-        blazeJobs.push({ x0: Math.round(cx - src / 2), y0: Math.round(cy - src / 2), scale, outW: 128, outH: 128, w: src, h: src, inW: 128, inH: 128, level: 'second', frameEdge: { left: true, top: true, right: true, bottom: true } });
+        blazeJobs.push(closeWindow(c.box, 'second'));
       }
     });
     if (ssdCells.length) {
@@ -272,7 +286,9 @@ export class FaceFinder {
       const t1 = performance.now();
       this.stats.prepareMs += t1 - t0;
       const res = await runModel(BLAZE_MODEL_ID, data, [idx.length, inH, inW, 3]);
-      this.stats.networkMs += performance.now() - t1;
+      const dt = performance.now() - t1;
+      this.stats.networkMs += dt;
+      this.stats.blazeMs += dt;
       this.stats.blazeRuns++;
       this.stats.blazeWindows += idx.length;
       const raw = blazeRows(res, idx.length);
@@ -320,7 +336,9 @@ export class FaceFinder {
       const t1 = performance.now();
       this.stats.prepareMs += t1 - t0;
       const res = await runModel(SSD_MODEL_ID, data, [inputs, S, S, 3]);
-      this.stats.networkMs += performance.now() - t1;
+      const dt = performance.now() - t1;
+      this.stats.networkMs += dt;
+      this.stats.ssdMs += dt;
       this.stats.ssdRuns++;
       const boxes = res.boxes!.data as Float32Array;
       const scores = res.scores!.data as Float32Array;
@@ -361,6 +379,18 @@ export class FaceFinder {
     }
     return out;
   }
+}
+
+/**
+ * A BlazeFace window centred on a box, enlarged (×1–×4) so the face is ~48 px in a 128 px input — BlazeFace's best
+ * range: the second opinion on a small-face candidate.
+ */
+function closeWindow(b: Box, level: string): BlazeJob {
+  const scale = Math.min(4, Math.max(1, 48 / b.w));
+  const src = 128 / scale;
+  const x0 = Math.round(b.x + b.w / 2 - src / 2);
+  const y0 = Math.round(b.y + b.h / 2 - src / 2);
+  return { x0, y0, scale, outW: 128, outH: 128, w: src, h: src, inW: 128, inH: 128, level, frameEdge: { left: true, top: true, right: true, bottom: true } };
 }
 
 /** BlazeFace back's four outputs regrouped into MediaPipe's 17 columns per anchor, one array per image. */

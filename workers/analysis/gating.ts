@@ -12,10 +12,19 @@
  * and a full search runs at the start of each segment, after every shot cut, at least every `fullSearchFrames`
  * frames (counted on the absolute frame index, so the schedule does not depend on how the clip was segmented),
  * and whenever more than `maxAreaFraction` of the frame changed (a pan, a zoom, lights). Each region is grown by a
- * margin so a face partly inside a changed block is wholly inside the searched window. A full search forced by
- * change runs the one-pass detector over the whole frame but the small-face path (a grid of SSD cells, the costly
- * part) only around tracked small faces: on a moving camera new faces under ~28 px are found at the next scheduled
- * full search, at most `fullSearchFrames` (one second) later.
+ * margin so a face partly inside a changed block is wholly inside the searched window.
+ *
+ * The small-face path (a grid of SSD cells, the costly part: ~2 s for the whole grid of a 1080p frame on two
+ * cores) keeps its own reference — the pixels each part of the frame had when the path last searched it:
+ *  - the whole grid at a segment's start, after a cut, and when gating is off;
+ *  - on a scheduled full search, the cells whose pixels changed since the small-face path last searched them (a
+ *    cell whose pixels are the same gives the same answer), and the tracked small faces;
+ *  - on a full search forced by change (a pan), only the tracked small faces: new faces under ~28 px are found at
+ *    the next scheduled full search, at most `fullSearchFrames` (one second) later;
+ *  - between full searches, the changes no tracked face explains (a new face may be small) and the tracked small
+ *    faces.
+ * (Searching a tracked small face only when BlazeFace had not found it in that frame saved a third of the SSD runs
+ * on the still-camera benchmark, but lost a 20 px face in 21–23 % of the frames of the panning one: not done.)
  */
 
 export interface Rect {
@@ -32,23 +41,27 @@ export interface GatingOptions {
   readonly maxAreaFraction: number;
 }
 
+/** A tracked face small enough for the small-face path: where it is expected, and the area searched around it. */
+export interface TrackedSmall {
+  readonly expected: Rect;
+  readonly rect: Rect;
+}
+
+/** Where the small-face path searches: the whole grid, or `regions` (changes) and the `tracked` small faces. */
+export type SmallSearch = { readonly grid: true } | { readonly grid: false; readonly regions: Rect[]; readonly tracked: TrackedSmall[] };
+
 /**
- * A full search, or regions: `regions` for the one-pass detector (every changed area and every expected face), and
- * `smallRegions` for the small-face path — changed areas no tracked face explains (a new face may be small) and the
- * expected boxes of tracked faces small enough to need it.
+ * A full search (the one-pass detector over the whole frame), or `regions` for it (every changed area and every
+ * expected face); either way with `small`, where the small-face path searches.
  */
 export type SearchPlan =
-  | {
-      readonly full: true;
-      readonly reason: 'start' | 'cut' | 'schedule' | 'change' | 'disabled';
-      /**
-       * Only on a full search forced by change (a pan, a zoom, lights): where the small-face path searches — the
-       * tracked small faces' expected boxes. A new small face is found at the next scheduled full search (at most
-       * `fullSearchFrames` later), which searches the whole frame with both detectors.
-       */
-      readonly smallRegions?: Rect[];
-    }
-  | { readonly full: false; readonly regions: Rect[]; readonly smallRegions: Rect[] };
+  | { readonly full: true; readonly reason: 'start' | 'cut' | 'schedule' | 'change' | 'disabled'; readonly small: SmallSearch }
+  | { readonly full: false; readonly regions: Rect[]; readonly small: SmallSearch };
+
+const GRID: SmallSearch = { grid: true };
+
+/** Search everything, with both detectors (a segment's first frame; the benchmarks' single frames). */
+export const WHOLE_FRAME: SearchPlan = { full: true, reason: 'start', small: GRID };
 
 /** Half-resolution luma (BT.601, 2×2 mean): the change test's input, halving noise and cost. */
 export function halfLuma(frame: Uint8Array, width: number, height: number): Uint8Array {
@@ -75,7 +88,10 @@ export function halfLuma(frame: Uint8Array, width: number, height: number): Uint
 const B = 8;
 
 export class MotionGate {
+  /** The pixels each part of the frame had when it was last searched (by the one-pass detector). */
   private ref: Uint8Array | null = null;
+  /** The same for the small-face path. */
+  private smallRef: Uint8Array | null = null;
   private readonly lw: number;
   private readonly lh: number;
   private readonly bw: number;
@@ -93,14 +109,65 @@ export class MotionGate {
   }
 
   /**
-   * Where to search frame `index`. `expected`: boxes where live tracks predict a face. `forceFull`: the segment's
-   * first frame or a cut. Call `searched(...)` with the result once the frame has been searched.
+   * Where to search frame `index`. `expected`: boxes where live tracks predict a face; those up to `smallWidth`
+   * wide are the small-face path's too. `forceFull`: the segment's first frame or a cut. Call `searched(...)` once
+   * the frame has been searched.
    */
   plan(index: number, luma: Uint8Array, expected: readonly Rect[], forceFull: 'start' | 'cut' | null, smallWidth = 0): SearchPlan {
-    if (!this.opts.enabled) return { full: true, reason: 'disabled' };
-    if (forceFull) return { full: true, reason: forceFull };
-    if (!this.ref || index % Math.max(1, this.opts.fullSearchFrames) === 0) return { full: true, reason: 'schedule' };
-    const changed = new Uint8Array(this.bw * this.bh);
+    if (!this.opts.enabled) return { full: true, reason: 'disabled', small: GRID };
+    if (forceFull) return { full: true, reason: forceFull, small: GRID };
+    if (!this.ref || !this.smallRef) return { full: true, reason: 'schedule', small: GRID };
+    const grownExpected = expected.map((e) => {
+      const m = Math.max(e.w, e.h);
+      return { expected: e, rect: this.clamp({ x: e.x - m, y: e.y - m, w: e.w + 2 * m, h: e.h + 2 * m }) };
+    });
+    const tracked: TrackedSmall[] = grownExpected.filter((g) => g.expected.w <= smallWidth && g.rect.w > 0 && g.rect.h > 0);
+    if (index % Math.max(1, this.opts.fullSearchFrames) === 0) {
+      // The small-face path: wherever pixels changed since it last looked.
+      return { full: true, reason: 'schedule', small: { grid: false, regions: this.changedRects(this.changedBlocks(luma, this.smallRef)), tracked } };
+    }
+    const changed = this.changedBlocks(luma, this.ref);
+    if (changed.count > this.opts.maxAreaFraction * this.bw * this.bh) return { full: true, reason: 'change', small: { grid: false, regions: [], tracked } };
+    const rects: Rect[] = [];
+    const small: Rect[] = [];
+    for (const r of this.changedRects(changed)) {
+      rects.push(r);
+      // A change that a tracked face's expected box (grown) covers is that face moving; any other change may be a
+      // new face of any size, so the small-face path searches it too.
+      const covered = grownExpected.reduce((a, g) => a + overlap(r, g.rect), 0);
+      if (covered < 0.7 * r.w * r.h) small.push(r);
+    }
+    for (const g of grownExpected) rects.push(g.rect);
+    const merged = mergeRects(rects.filter((r) => r.w > 0 && r.h > 0));
+    const area = merged.reduce((a, r) => a + r.w * r.h, 0);
+    if (area > this.opts.maxAreaFraction * this.width * this.height) return { full: true, reason: 'change', small: { grid: false, regions: [], tracked } };
+    return { full: false, regions: merged, small: { grid: false, regions: mergeRects(small.filter((r) => r.w > 0 && r.h > 0)), tracked } };
+  }
+
+  /**
+   * Record what was searched: those pixels become the references the next change tests compare with. `small`: the
+   * areas the small-face path searched (detect.ts `FaceFinder.smallSearched`), or the whole grid.
+   */
+  searched(luma: Uint8Array, plan: SearchPlan, small: readonly Rect[] | 'grid'): void {
+    if (plan.full || !this.ref) this.ref = Uint8Array.from(luma);
+    else this.copyRects(this.ref, luma, plan.regions);
+    if (small === 'grid' || !this.smallRef) this.smallRef = Uint8Array.from(luma);
+    else this.copyRects(this.smallRef, luma, small);
+  }
+
+  private copyRects(ref: Uint8Array, luma: Uint8Array, rects: readonly Rect[]): void {
+    for (const r of rects) {
+      const x0 = Math.max(0, r.x >> 1);
+      const y0 = Math.max(0, r.y >> 1);
+      const x1 = Math.min(this.lw, (r.x + r.w + 1) >> 1);
+      const y1 = Math.min(this.lh, (r.y + r.h + 1) >> 1);
+      for (let y = y0; y < y1; y++) ref.set(luma.subarray(y * this.lw + x0, y * this.lw + x1), y * this.lw + x0);
+    }
+  }
+
+  /** Blocks whose mean absolute luma difference from `ref` exceeds the threshold. */
+  private changedBlocks(luma: Uint8Array, ref: Uint8Array): { blocks: Uint8Array; count: number } {
+    const blocks = new Uint8Array(this.bw * this.bh);
     let count = 0;
     for (let by = 0; by < this.bh; by++) {
       for (let bx = 0; bx < this.bw; bx++) {
@@ -112,25 +179,21 @@ export class MotionGate {
         for (let y = y0; y < y1; y++) {
           const row = y * this.lw;
           for (let x = x0; x < x1; x++) {
-            const d = luma[row + x]! - this.ref[row + x]!;
+            const d = luma[row + x]! - ref[row + x]!;
             sum += d < 0 ? -d : d;
           }
         }
         if (sum > this.opts.threshold * (x1 - x0) * (y1 - y0)) {
-          changed[by * this.bw + bx] = 1;
+          blocks[by * this.bw + bx] = 1;
           count++;
         }
       }
     }
-    const grownExpected = expected.map((e) => {
-      const m = Math.max(e.w, e.h);
-      return { box: e, rect: this.clamp({ x: e.x - m, y: e.y - m, w: e.w + 2 * m, h: e.h + 2 * m }) };
-    });
-    const smallExpected = mergeRects(grownExpected.filter((g) => g.box.w <= smallWidth && g.rect.w > 0 && g.rect.h > 0).map((g) => g.rect));
-    if (count > this.opts.maxAreaFraction * this.bw * this.bh) return { full: true, reason: 'change', smallRegions: smallExpected };
-    const rects: Rect[] = [];
-    const small: Rect[] = [];
-    // Changed blocks, grown by one block, as connected components' bounding rectangles (frame pixels).
+    return { blocks, count };
+  }
+
+  /** Changed blocks, grown by one block, as connected components' bounding rectangles (frame pixels). */
+  private changedRects({ blocks: changed }: { blocks: Uint8Array }): Rect[] {
     const grown = new Uint8Array(this.bw * this.bh);
     for (let by = 0; by < this.bh; by++) {
       for (let bx = 0; bx < this.bw; bx++) {
@@ -142,6 +205,7 @@ export class MotionGate {
         }
       }
     }
+    const out: Rect[] = [];
     const seen = new Uint8Array(this.bw * this.bh);
     for (let i = 0; i < grown.length; i++) {
       if (!grown[i] || seen[i]) continue;
@@ -168,36 +232,9 @@ export class MotionGate {
           }
         }
       }
-      const r = this.clamp({ x: x0 * 2 * B, y: y0 * 2 * B, w: (x1 - x0 + 1) * 2 * B, h: (y1 - y0 + 1) * 2 * B });
-      rects.push(r);
-      // A change that a tracked face's expected box (grown) covers is that face moving; any other change may be a
-      // new face of any size, so the small-face path searches it too.
-      const covered = grownExpected.reduce((a, g) => a + overlap(r, g.rect), 0);
-      if (covered < 0.7 * r.w * r.h) small.push(r);
+      out.push(this.clamp({ x: x0 * 2 * B, y: y0 * 2 * B, w: (x1 - x0 + 1) * 2 * B, h: (y1 - y0 + 1) * 2 * B }));
     }
-    for (const g of grownExpected) {
-      rects.push(g.rect);
-      if (g.box.w <= smallWidth) small.push(g.rect);
-    }
-    const merged = mergeRects(rects.filter((r) => r.w > 0 && r.h > 0));
-    const area = merged.reduce((a, r) => a + r.w * r.h, 0);
-    if (area > this.opts.maxAreaFraction * this.width * this.height) return { full: true, reason: 'change', smallRegions: smallExpected };
-    return { full: false, regions: merged, smallRegions: mergeRects(small.filter((r) => r.w > 0 && r.h > 0)) };
-  }
-
-  /** Record what was searched: those pixels become the reference the next change test compares with. */
-  searched(luma: Uint8Array, plan: SearchPlan): void {
-    if (plan.full || !this.ref) {
-      this.ref = Uint8Array.from(luma);
-      return;
-    }
-    for (const r of plan.regions) {
-      const x0 = Math.max(0, r.x >> 1);
-      const y0 = Math.max(0, r.y >> 1);
-      const x1 = Math.min(this.lw, (r.x + r.w + 1) >> 1);
-      const y1 = Math.min(this.lh, (r.y + r.h + 1) >> 1);
-      for (let y = y0; y < y1; y++) this.ref.set(luma.subarray(y * this.lw + x0, y * this.lw + x1), y * this.lw + x0);
-    }
+    return out;
   }
 
   private clamp(r: Rect): Rect {

@@ -60,4 +60,27 @@ describe('scale pyramid', () => {
     // Output pixel 1 (centre 1.5 → source 0.25) = 0.75·p0 + 0.25·p1 along x, on row 0 clamped.
     expect(dst[3]).toBeCloseTo(0.75 * frame[0]! + 0.25 * frame[3]!, 4);
   });
+
+  it('copies a native-scale window pixel for pixel, repeating the edge pixels where it reaches past the frame', () => {
+    const W = 50;
+    const H = 40;
+    const frame = new Uint8Array(W * H * 3);
+    for (let i = 0; i < frame.length; i++) frame[i] = (i * 37 + (i >> 7)) & 255;
+    for (const [x0, y0] of [[-6, -5], [30, 25], [10, 8]] as const) {
+      const w = 32;
+      const h = 24;
+      const dst = new Float32Array(40 * 32 * 3).fill(-1);
+      fillTileTensor(frame, W, H, { x0, y0, w, h, scale: 1, outW: w, outH: h }, dst, 0, 40, 32);
+      for (let y = 0; y < 32; y++) {
+        for (let x = 0; x < 40; x++) {
+          for (let k = 0; k < 3; k++) {
+            const sx = Math.min(W - 1, Math.max(0, x0 + x));
+            const sy = Math.min(H - 1, Math.max(0, y0 + y));
+            const want = x < w && y < h ? frame[(sy * W + sx) * 3 + k]! : 0;
+            expect(dst[(y * 40 + x) * 3 + k], `${x0},${y0} at ${x},${y}`).toBe(want);
+          }
+        }
+      }
+    }
+  });
 });

@@ -205,9 +205,33 @@ export function fillTileTensor(
   // Black padding right of and below the content (face-api letterboxes the same way).
   if (clear && outW < S) for (let r = 0; r < outH; r++) dst.fill(0, offset + (r * S + outW) * 3, offset + (r + 1) * S * 3);
   if (clear && outH < tensorH) dst.fill(0, offset + outH * S * 3, offset + tensorH * S * 3);
+  // Native scale at whole-pixel origins (the one-pass detector's ×1 windows): a copy — what the bilinear taps give
+  // there (weights 1 and 0), bit for bit, with edge pixels repeated where the window reaches past the frame.
+  if (tile.scale === 1 && Number.isInteger(tile.x0) && Number.isInteger(tile.y0)) {
+    copyNative(frame, width, height, tile.x0, tile.y0, outW, outH, dst, offset, S);
+    return;
+  }
   // Separable: the pass that shrinks more goes first, so the second pass works on fewer samples.
   if (tile.scale < 1) verticalFirst(frame, width, x, y, outW, outH, dst, offset, S);
   else horizontalFirst(frame, width, height, x, y, outW, outH, dst, offset, S);
+}
+
+function copyNative(frame: Uint8Array, width: number, height: number, x0: number, y0: number, outW: number, outH: number, dst: Float32Array, offset: number, S: number): void {
+  const xa = Math.max(0, x0);
+  const xb = Math.min(width, x0 + outW);
+  for (let o = 0; o < outH; o++) {
+    const sy = Math.min(height - 1, Math.max(0, y0 + o));
+    const row = sy * width * 3;
+    const out = offset + o * S * 3;
+    if (xa >= xb) continue;
+    // Left of the frame: its first column; right of it: its last.
+    for (let c = x0; c < xa; c++) for (let k = 0; k < 3; k++) dst[out + (c - x0) * 3 + k] = frame[row + xa * 3 + k]!;
+    const from = row + xa * 3;
+    const n = (xb - xa) * 3;
+    const at = out + (xa - x0) * 3;
+    for (let i = 0; i < n; i++) dst[at + i] = frame[from + i]!;
+    for (let c = xb; c < x0 + outW; c++) for (let k = 0; k < 3; k++) dst[out + (c - x0) * 3 + k] = frame[row + (xb - 1) * 3 + k]!;
+  }
 }
 
 function horizontalFirst(frame: Uint8Array, width: number, height: number, x: Taps, y: Taps, outW: number, outH: number, dst: Float32Array, offset: number, S: number): void {

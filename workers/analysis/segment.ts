@@ -130,6 +130,9 @@ export interface SegmentStats {
   /** Candidates that continued a confident face track and took its second opinion instead of a new one. */
   readonly secondInherited: number;
   readonly detectorNetworkMs: number;
+  /** Of the detector network time: BlazeFace's and the SSD's. */
+  readonly blazeMs: number;
+  readonly ssdMs: number;
   readonly detectorPrepareMs: number;
   readonly stageMs: Record<SegmentStage, number>;
   readonly wallMs: number;
@@ -238,7 +241,7 @@ export async function runSegment(raw: unknown, ctx: TaskContext): Promise<Segmen
         gatedArea += plan.regions.reduce((a, r) => a + r.w * r.h, 0) / (width * height);
       }
       const cands: Candidate[] = await finder.find(f.data, plan, ctx.signal);
-      gate.searched(luma, plan);
+      gate.searched(luma, plan, finder.smallSearched);
       candidates += cands.length;
       lap('detect');
       check();
@@ -377,6 +380,8 @@ export async function runSegment(raw: unknown, ctx: TaskContext): Promise<Segmen
       secondOpinionRuns: fs2.secondOpinionRuns,
       secondInherited,
       detectorNetworkMs: fs2.networkMs,
+      blazeMs: fs2.blazeMs,
+      ssdMs: fs2.ssdMs,
       detectorPrepareMs: fs2.prepareMs,
       stageMs,
       wallMs: performance.now() - t0,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../domain/random';
 import { DEFAULT_TRACKER } from '../../domain/analysis';
 import { identityGate } from '../../domain/trackIdentity';
-import { Tracker, type TrackInput } from './tracker';
+import { PREDICTED_SIZE_DRIFT, Tracker, predictBox, type TrackInput } from './tracker';
 import { mergeSegments, type SegmentTracks } from './merge';
 import { combineQuality, faceQuality, poseProxies } from './quality';
 import { suppress } from './detectPyramid';
@@ -35,6 +35,20 @@ const opts = { ...DEFAULT_TRACKER, maxGapFrames: 10, rejoinFrames: 60 };
 const det = (x: number, y: number, w: number, embedding: Float32Array): TrackInput => ({ box: { x, y, w, h: w * 1.2 }, embedding, quality: 0.7 });
 
 describe('tracker', () => {
+  it('predicts motion at constant velocity, but the size of a face only within a bounded drift of the last one seen', () => {
+    const t = { cx: 100, cy: 50, w: 18, h: 22, vx: 2, vy: -1, vw: -0.8, vh: -1 };
+    const near = predictBox(t, 2);
+    expect(near.w).toBeCloseTo(16.4, 9);
+    expect(near.x + near.w / 2).toBeCloseTo(104, 9);
+    // A second unseen: the centre keeps moving, the size stops at the drift bound instead of shrinking to nothing.
+    const far = predictBox(t, 24);
+    expect(far.x + far.w / 2).toBeCloseTo(148, 9);
+    expect(far.y + far.h / 2).toBeCloseTo(26, 9);
+    expect(far.w).toBeCloseTo(18 / PREDICTED_SIZE_DRIFT, 9);
+    expect(far.h).toBeCloseTo(22 / PREDICTED_SIZE_DRIFT, 9);
+    expect(predictBox({ ...t, vw: 3, vh: 3 }, 24).w).toBeCloseTo(18 * PREDICTED_SIZE_DRIFT, 9);
+  });
+
   it('follows two faces moving fast in opposite directions, one track each, also across a gap', () => {
     const a = identity(1);
     const b = identity(2);

@@ -115,10 +115,18 @@ export function iouOf(a: Box, b: Box): number {
   return inter <= 0 ? 0 : inter / (a.w * a.h + b.w * b.h - inter);
 }
 
-/** The box a track predicts `dt` frames after its last detection (constant velocity of centre and size). */
+/**
+ * How far a prediction may change a face's size from the last one seen (a factor either way). A face grows or
+ * shrinks as it approaches or recedes, but not without end: extrapolated freely, a track unseen for a second
+ * predicted a 2 px "face" where an 18 px one had been (and the small-face path searched for it every frame).
+ */
+export const PREDICTED_SIZE_DRIFT = 1.25;
+
+/** The box a track predicts `dt` frames after its last detection (constant velocity of centre and size; the size within `PREDICTED_SIZE_DRIFT`). */
 export function predictBox(t: { cx: number; cy: number; w: number; h: number; vx: number; vy: number; vw: number; vh: number }, dt: number): Box {
-  const pw = Math.max(1, t.w + t.vw * dt);
-  const ph = Math.max(1, t.h + t.vh * dt);
+  const size = (v: number, dv: number): number => Math.max(1, Math.min(v * PREDICTED_SIZE_DRIFT, Math.max(v / PREDICTED_SIZE_DRIFT, v + dv * dt)));
+  const pw = size(t.w, t.vw);
+  const ph = size(t.h, t.vh);
   return { x: t.cx + t.vx * dt - pw / 2, y: t.cy + t.vy * dt - ph / 2, w: pw, h: ph };
 }
 

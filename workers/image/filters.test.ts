@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createImage, type Image } from './image';
+import { createImage, sampleBilinear, warpAffine, warpAffineWith, type Image } from './image';
 import {
   borderIndex,
   boxFilter,
@@ -168,5 +168,25 @@ describe('bicubic resampling', () => {
     const img = ramp(4, 2, (x) => x);
     expect(Array.from(downsampleBox(img, 2).data)).toEqual([0.5, 2.5]);
     expect(() => downsampleBox(img, 3)).toThrow(RangeError);
+  });
+});
+
+describe('bilinear warp', () => {
+  it('warpAffine gives exactly what the per-channel sampler gives (rotation, scale, border and clamp)', () => {
+    const img = createImage(37, 29, 3);
+    let s = 12345;
+    for (let i = 0; i < img.data.length; i++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      img.data[i] = (s >>> 8) / 16777216;
+    }
+    const t = 0.3;
+    const inverse = [1.3 * Math.cos(t), -1.3 * Math.sin(t), 4.2, 1.3 * Math.sin(t), 1.3 * Math.cos(t), -6.7] as const;
+    for (const border of ['clamp', 0.5] as const) {
+      const fast = warpAffine(img, inverse, 40, 40, border);
+      const ref = warpAffineWith(img, inverse, 40, 40, border, sampleBilinear);
+      expect(Array.from(fast.data)).toEqual(Array.from(ref.data));
+      // Both borders occur: some output pixels map outside the source.
+      if (border === 0.5) expect(Array.from(fast.data).filter((v) => v === 0.5).length).toBeGreaterThan(0);
+    }
   });
 });
