@@ -6,7 +6,6 @@
  */
 import type { CliContext, Command } from '../command';
 import type { CaseHandle } from '../../../core/case';
-import { closeSharedPool } from '../../../core/workerPool';
 import { followUpJobs } from '../../../core/followUps';
 import { listAlerts, reviewAlert, unreviewedAlertCount, type WatchlistAlert } from '../../../core/identify/alerts';
 import type { AppearanceSearch } from '../../../core/identify/appearances';
@@ -16,12 +15,12 @@ import { findPerson, folderEnrolments, listPeople, renamePerson, setPersonStatus
 import { getIdentification, type Identification } from '../../../core/identify/identifications';
 import { derivedPath } from '../../../core/derived';
 import { evidenceFile, getEvidence } from '../../../core/evidence';
-import { defaultJobHandlers, type AppJobKind, type AppJobs } from '../../../core/jobKinds';
-import { JobQueue, hasSucceeded, type Job, type JobOf, type SucceededJob } from '../../../core/jobs';
+import type { AppJobKind, AppJobs } from '../../../core/jobKinds';
+import { hasSucceeded, type Job, type JobOf, type SucceededJob } from '../../../core/jobs';
 import { CONCLUSION_SCALE, CONCLUSION_SCALE_SOURCE, conclusionLevel, LEAD_NOT_IDENTIFICATION } from '../../../domain/identify';
 import { SightlineError, cancelled } from '../../../domain/errors';
 import { EXIT } from '../exitCodes';
-import { fraction, positiveInt, resolveTrack, runJobInProcess, shortHash, str, withCase } from './shared';
+import { fraction, positiveInt, resolveTrack, runJobInProcess, shortHash, str, withCase, withOwnQueue } from './shared';
 
 /** The required `--track` option as a track id (shared.ts `resolveTrack`). */
 function trackOption(c: CaseHandle, raw: string | undefined): number {
@@ -31,33 +30,29 @@ function trackOption(c: CaseHandle, raw: string | undefined): number {
 
 /** Run several jobs through one queue of this process (one worker pool for all), each reported as it ends. */
 async function runJobs<K extends AppJobKind>(c: CaseHandle, ctx: CliContext, kind: K, items: ReadonlyArray<AppJobs[K]['input']>, label: (i: number) => string): Promise<Array<{ job: JobOf<AppJobs, K> }>> {
-  const q = new JobQueue(c, defaultJobHandlers(), { scope: 'own' });
   const jobs: Array<JobOf<AppJobs, K>> = [];
-  const onAbort = (): void => {
-    for (const j of jobs) q.cancel(j.id);
-  };
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    let n = 0;
-    q.on('progress', () => ctx.progress({ stage: kind, current: n, total: items.length, unit: 'photos' }));
-    for (const it of items) jobs.push(q.enqueue(kind, it));
-    const out: Array<{ job: JobOf<AppJobs, K> }> = [];
-    for (let i = 0; i < jobs.length; i++) {
-      const done = await q.waitFor(jobs[i]!);
-      n++;
-      ctx.progressDone();
-      if (done.state === 'cancelled' || ctx.signal.aborted) throw cancelled(kind);
-      if (!hasSucceeded(done) && !ctx.json) process.stderr.write(`sightline: ${label(i)}: ${done.lastError?.message ?? done.state}\n`);
-      out.push({ job: done });
-    }
-    return out;
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
-    ctx.progressDone();
-    await q.stop();
-    q.removeAllListeners();
-    await closeSharedPool();
-  }
+  return withOwnQueue(
+    c,
+    ctx,
+    (q) => {
+      for (const j of jobs) q.cancel(j.id);
+    },
+    async (q) => {
+      let n = 0;
+      q.on('progress', () => ctx.progress({ stage: kind, current: n, total: items.length, unit: 'photos' }));
+      for (const it of items) jobs.push(q.enqueue(kind, it));
+      const out: Array<{ job: JobOf<AppJobs, K> }> = [];
+      for (let i = 0; i < jobs.length; i++) {
+        const done = await q.waitFor(jobs[i]!);
+        n++;
+        ctx.progressDone();
+        if (done.state === 'cancelled' || ctx.signal.aborted) throw cancelled(kind);
+        if (!hasSucceeded(done) && !ctx.json) process.stderr.write(`sightline: ${label(i)}: ${done.lastError?.message ?? done.state}\n`);
+        out.push({ job: done });
+      }
+      return out;
+    },
+  );
 }
 
 function describePerson(p: GalleryPerson): string {

@@ -76,32 +76,47 @@ export async function runJobInProcess<K extends AppJobKind>(c: CaseHandle, ctx: 
   return (await runQueued(c, ctx, kind, (q) => q.enqueue(kind, params))) as SucceededJob<AppJobs, K>;
 }
 
-/** As runJobInProcess, for a job `start` puts in the queue (a new one, or a retry of an old one). */
-export async function runQueued(c: CaseHandle, ctx: CliContext, what: string, start: (q: JobQueue) => Job): Promise<Job & { readonly state: 'succeeded' }> {
+/**
+ * A job queue of this process for one command (scope 'own'): Ctrl-C calls `onAbort` with it; when `body` ends, its
+ * listeners, the queue and the shared worker pool are closed.
+ */
+export async function withOwnQueue<T>(c: CaseHandle, ctx: CliContext, onAbort: (q: JobQueue) => void, body: (q: JobQueue) => Promise<T>): Promise<T> {
   const q = new JobQueue(c, defaultJobHandlers(), { scope: 'own' });
-  let job: Job | undefined;
-  const onAbort = (): void => {
-    if (job) q.cancel(job.id);
-  };
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const abort = (): void => onAbort(q);
+  ctx.signal.addEventListener('abort', abort, { once: true });
   try {
-    q.on('progress', (p) => {
-      if (p.jobId === job?.id) ctx.progress(p);
-    });
-    job = start(q);
-    if (ctx.signal.aborted) q.cancel(job.id);
-    const done = await q.waitFor(job.id);
-    ctx.progressDone();
-    if (done.state === 'cancelled') throw cancelled(what);
-    if (!hasSucceeded(done)) throw done.lastError ? fromErrorInfo(done.lastError) : new SightlineError('INTERNAL', `${what} job ${done.id} ended ${done.state}`);
-    return done;
+    return await body(q);
   } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
+    ctx.signal.removeEventListener('abort', abort);
     ctx.progressDone();
     await q.stop();
     q.removeAllListeners();
     await closeSharedPool();
   }
+}
+
+/** As runJobInProcess, for a job `start` puts in the queue (a new one, or a retry of an old one). */
+export async function runQueued(c: CaseHandle, ctx: CliContext, what: string, start: (q: JobQueue) => Job): Promise<Job & { readonly state: 'succeeded' }> {
+  let job: Job | undefined;
+  return withOwnQueue(
+    c,
+    ctx,
+    (q) => {
+      if (job) q.cancel(job.id);
+    },
+    async (q) => {
+      q.on('progress', (p) => {
+        if (p.jobId === job?.id) ctx.progress(p);
+      });
+      job = start(q);
+      if (ctx.signal.aborted) q.cancel(job.id);
+      const done = await q.waitFor(job.id);
+      ctx.progressDone();
+      if (done.state === 'cancelled') throw cancelled(what);
+      if (!hasSucceeded(done)) throw done.lastError ? fromErrorInfo(done.lastError) : new SightlineError('INTERNAL', `${what} job ${done.id} ended ${done.state}`);
+      return done;
+    },
+  );
 }
 
 /** A whole-number option from 1 to `max` (undefined when not given). */
