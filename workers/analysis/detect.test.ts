@@ -61,7 +61,7 @@ describe('FaceFinder: the small-face path around tracked faces', () => {
     const plan: SearchPlan = {
       full: false,
       regions: [grow(seen), grow(missing), change],
-      small: { grid: false, regions: [change], tracked: [missing].map((r) => ({ expected: r, rect: grow(r) })) },
+      small: { grid: false, regions: [change, grow(missing)] },
     };
     await finder.find(frame, plan);
     const cells = finder.stats.ssdCells - gridCells;

@@ -157,8 +157,7 @@ export class FaceFinder {
         cells = this.grid;
         this.smallSearched = 'grid';
       } else {
-        const want = [...plan.small.regions, ...plan.small.tracked.map((t) => t.rect)];
-        cells = this.cellsFor(mergeRects(want.filter((r) => r.w > 0 && r.h > 0)));
+        cells = this.cellsFor(plan.small.regions);
         this.smallSearched = cells.map((c) => ({ x: c.x0, y: c.y0, w: Math.round(c.side), h: Math.round(c.side) }));
       }
       this.stats.ssdCells += cells.length;

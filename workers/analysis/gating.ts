@@ -41,14 +41,8 @@ export interface GatingOptions {
   readonly maxAreaFraction: number;
 }
 
-/** A tracked face small enough for the small-face path: where it is expected, and the area searched around it. */
-export interface TrackedSmall {
-  readonly expected: Rect;
-  readonly rect: Rect;
-}
-
-/** Where the small-face path searches: the whole grid, or `regions` (changes) and the `tracked` small faces. */
-export type SmallSearch = { readonly grid: true } | { readonly grid: false; readonly regions: Rect[]; readonly tracked: TrackedSmall[] };
+/** Where the small-face path searches: the whole grid, or `regions` (changes, and the areas around tracked small faces). */
+export type SmallSearch = { readonly grid: true } | { readonly grid: false; readonly regions: Rect[] };
 
 /**
  * A full search (the one-pass detector over the whole frame), or `regions` for it (every changed area and every
@@ -119,15 +113,17 @@ export class MotionGate {
     if (!this.ref || !this.smallRef) return { full: true, reason: 'schedule', small: GRID };
     const grownExpected = expected.map((e) => {
       const m = Math.max(e.w, e.h);
-      return { expected: e, rect: this.clamp({ x: e.x - m, y: e.y - m, w: e.w + 2 * m, h: e.h + 2 * m }) };
+      return { box: e, rect: this.clamp({ x: e.x - m, y: e.y - m, w: e.w + 2 * m, h: e.h + 2 * m }) };
     });
-    const tracked: TrackedSmall[] = grownExpected.filter((g) => g.expected.w <= smallWidth && g.rect.w > 0 && g.rect.h > 0);
+    // The areas around tracked faces small enough for the small-face path.
+    const tracked = grownExpected.filter((g) => g.box.w <= smallWidth).map((g) => g.rect);
+    const smallSearch = (changes: readonly Rect[]): SmallSearch => ({ grid: false, regions: mergeRects([...changes, ...tracked].filter((r) => r.w > 0 && r.h > 0)) });
     if (index % Math.max(1, this.opts.fullSearchFrames) === 0) {
       // The small-face path: wherever pixels changed since it last looked.
-      return { full: true, reason: 'schedule', small: { grid: false, regions: this.changedRects(this.changedBlocks(luma, this.smallRef)), tracked } };
+      return { full: true, reason: 'schedule', small: smallSearch(this.changedRects(this.changedBlocks(luma, this.smallRef))) };
     }
     const changed = this.changedBlocks(luma, this.ref);
-    if (changed.count > this.opts.maxAreaFraction * this.bw * this.bh) return { full: true, reason: 'change', small: { grid: false, regions: [], tracked } };
+    if (changed.count > this.opts.maxAreaFraction * this.bw * this.bh) return { full: true, reason: 'change', small: smallSearch([]) };
     const rects: Rect[] = [];
     const small: Rect[] = [];
     for (const r of this.changedRects(changed)) {
@@ -140,8 +136,8 @@ export class MotionGate {
     for (const g of grownExpected) rects.push(g.rect);
     const merged = mergeRects(rects.filter((r) => r.w > 0 && r.h > 0));
     const area = merged.reduce((a, r) => a + r.w * r.h, 0);
-    if (area > this.opts.maxAreaFraction * this.width * this.height) return { full: true, reason: 'change', small: { grid: false, regions: [], tracked } };
-    return { full: false, regions: merged, small: { grid: false, regions: mergeRects(small.filter((r) => r.w > 0 && r.h > 0)), tracked } };
+    if (area > this.opts.maxAreaFraction * this.width * this.height) return { full: true, reason: 'change', small: smallSearch([]) };
+    return { full: false, regions: merged, small: smallSearch(small) };
   }
 
   /**
